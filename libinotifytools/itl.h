@@ -25,6 +25,7 @@
 struct itl;
 struct itl_watch;
 struct itl_format;
+struct itl_buf;
 
 /* ---- events.c: event-name table, name <-> mask ---------------------- */
 
@@ -41,8 +42,11 @@ struct itl_event_name {
  * {0, NULL, NULL}. */
 extern const struct itl_event_name itl_event_names[];
 
-/* Parse "modify,Close_write" split on sep, case-insensitive.  Empty tokens
- * add nothing.  -EINVAL for an unknown name or a sep in [A-Za-z_]. */
+/* Parse "modify,Close_write" split on sep, case-insensitive.  -EINVAL for
+ * an unknown name or a sep in [A-Za-z_].  As upstream, tokens are taken from
+ * the left and an empty one (s == "", or a leading, trailing or doubled sep)
+ * makes the whole result 0: ",modify" and "modify," give 0, "bad,,x"
+ * -EINVAL.  sep '\0' takes s as one name. */
 int itl_events_parse(const char *s, char sep, uint32_t *mask);
 /* Render mask as names joined by sep in print order ("CLOSE_WRITE,CLOSE");
  * "0x%08x" when no known bit is set.  Always NUL-terminates when size > 0;
@@ -51,6 +55,9 @@ int itl_events_parse(const char *s, char sep, uint32_t *mask);
 size_t itl_events_render(uint32_t mask, char sep, char *buf, size_t size);
 /* Single-bit mask -> index 0..31 for hits[] tables; -1 if not one bit. */
 int itl_events_bit(uint32_t mask);
+/* Append upstream's EVENTS block of --help (the lines "\taccess\t\tfile or
+ * directory contents were read\n" ...), byte for byte, to out. */
+int itl_events_help(struct itl_buf *out);
 
 /* ---- buf.c: growable byte buffer (no fixed limits) ------------------ */
 
