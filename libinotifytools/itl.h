@@ -158,7 +158,9 @@ int itl_filter_set(struct itl *ctx, const char *pattern, int flags);
 /* Compile once, render per event.  Directives: %w %f %e %Xe %T %c %0 %n
  * %%; anything else literal; a trailing lone '%' prints '%'.  timefmt is the
  * strftime(3) format for %T (NULL: %T renders ""); its result is cached per
- * second.  -EINVAL for an empty fmt, -ENOMEM. */
+ * second in the format object, so one object is not for concurrent use.
+ * -EINVAL for an empty or NULL fmt, -ENOMEM.  In render and csv, ctx may be
+ * NULL (%w is then ""); on failure out is left as it was. */
 int itl_format_compile(const char *fmt, const char *timefmt,
     struct itl_format **out);
 void itl_format_free(struct itl_format *f);
