@@ -12,47 +12,61 @@
 
 #include "itl.h"
 
-/* Entries before this index are printed; the rest are parse-only. */
+/*
+ * The one list of names: mask, name, --help text (NULL: not in --help).  The
+ * first NPRINT entries are printed, in this order; the rest are parse-only.
+ */
+#define EVENT_LIST(X)							\
+	X(IN_ACCESS, "ACCESS",						\
+	    "file or directory contents were read")			\
+	X(IN_MODIFY, "MODIFY",						\
+	    "file or directory contents were written")			\
+	X(IN_ATTRIB, "ATTRIB",						\
+	    "file or directory attributes changed")			\
+	X(IN_CLOSE_WRITE, "CLOSE_WRITE",				\
+	    "file or directory closed, after being opened in\n"		\
+	    "writable mode")						\
+	X(IN_CLOSE_NOWRITE, "CLOSE_NOWRITE",				\
+	    "file or directory closed, after being opened in\n"		\
+	    "read-only mode")						\
+	X(IN_OPEN, "OPEN",						\
+	    "file or directory opened")					\
+	X(IN_MOVED_FROM, "MOVED_FROM",					\
+	    "file or directory moved from watched directory")		\
+	X(IN_MOVED_TO, "MOVED_TO",					\
+	    "file or directory moved to watched directory")		\
+	X(IN_CREATE, "CREATE",						\
+	    "file or directory created within watched directory")	\
+	X(IN_DELETE, "DELETE",						\
+	    "file or directory deleted within watched directory")	\
+	X(IN_DELETE_SELF, "DELETE_SELF",				\
+	    "file or directory was deleted")				\
+	X(IN_UNMOUNT, "UNMOUNT",					\
+	    "file system containing file or directory unmounted")	\
+	X(IN_Q_OVERFLOW, "Q_OVERFLOW", NULL)				\
+	X(IN_IGNORED, "IGNORED", NULL)					\
+	X(IN_CLOSE, "CLOSE",						\
+	    "file or directory closed, regardless of read/write mode")	\
+	X(IN_MOVE_SELF, "MOVE_SELF",					\
+	    "A watched file or directory was moved.")			\
+	X(IN_ISDIR, "ISDIR", NULL)					\
+	X(IN_ONESHOT, "ONESHOT", NULL)					\
+	X(IN_MOVE, "MOVE",						\
+	    "file or directory moved to or from watched directory")	\
+	X(IN_ALL_EVENTS, "ALL_EVENTS", NULL)
+
 #define NPRINT	18
 
+#define AS_ENTRY(mask, name, help)	{ mask, name, help },
+#define AS_LEN(mask, name, help)	sizeof(name) - 1,
+
 const struct itl_event_name itl_event_names[] = {
-	{ IN_ACCESS,		"ACCESS",
-	    "file or directory contents were read" },
-	{ IN_MODIFY,		"MODIFY",
-	    "file or directory contents were written" },
-	{ IN_ATTRIB,		"ATTRIB",
-	    "file or directory attributes changed" },
-	{ IN_CLOSE_WRITE,	"CLOSE_WRITE",
-	    "file or directory closed, after being opened in\nwritable mode" },
-	{ IN_CLOSE_NOWRITE,	"CLOSE_NOWRITE",
-	    "file or directory closed, after being opened in\nread-only mode" },
-	{ IN_OPEN,		"OPEN",
-	    "file or directory opened" },
-	{ IN_MOVED_FROM,	"MOVED_FROM",
-	    "file or directory moved from watched directory" },
-	{ IN_MOVED_TO,		"MOVED_TO",
-	    "file or directory moved to watched directory" },
-	{ IN_CREATE,		"CREATE",
-	    "file or directory created within watched directory" },
-	{ IN_DELETE,		"DELETE",
-	    "file or directory deleted within watched directory" },
-	{ IN_DELETE_SELF,	"DELETE_SELF",
-	    "file or directory was deleted" },
-	{ IN_UNMOUNT,		"UNMOUNT",
-	    "file system containing file or directory unmounted" },
-	{ IN_Q_OVERFLOW,	"Q_OVERFLOW",	NULL },
-	{ IN_IGNORED,		"IGNORED",	NULL },
-	{ IN_CLOSE,		"CLOSE",
-	    "file or directory closed, regardless of read/write mode" },
-	{ IN_MOVE_SELF,		"MOVE_SELF",
-	    "A watched file or directory was moved." },
-	{ IN_ISDIR,		"ISDIR",	NULL },
-	{ IN_ONESHOT,		"ONESHOT",	NULL },
-	{ IN_MOVE,		"MOVE",
-	    "file or directory moved to or from watched directory" },
-	{ IN_ALL_EVENTS,	"ALL_EVENTS",	NULL },
-	{ 0,			NULL,		NULL }
+	EVENT_LIST(AS_ENTRY)
+	{ 0, NULL, NULL }
 };
+
+/* strlen() of each name, for rendering without strlen() per event. */
+static const unsigned char name_len[] = { EVENT_LIST(AS_LEN) };
 
 /*
  * The EVENTS block of upstream's --help: its order, and the tabs after each
@@ -136,25 +150,57 @@ itl_events_parse(const char *s, char sep, uint32_t *mask)
 	return 0;
 }
 
+/*
+ * Rendering walks the set bits only.  The print order is bit order for
+ * ACCESS..DELETE_SELF, UNMOUNT, Q_OVERFLOW and IGNORED (HEAD_BITS), which
+ * are found with ctz; the rest of the print order (CLOSE, MOVE_SELF, ISDIR,
+ * ONESHOT) are the table entries from TAIL on.  by_bit[] maps a HEAD bit to
+ * its entry.  test-events.c checks all of this against the table.
+ */
+#define HEAD_BITS	(0x7ffu | IN_UNMOUNT | IN_Q_OVERFLOW | IN_IGNORED)
+#define TAIL		14	/* index of CLOSE */
+static const unsigned char by_bit[16] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0xff, 0xff, 11, 12, 13
+};
+
+static char *
+put_name(char *p, char *start, char sep, size_t i)
+{
+	if (p != start)
+		*p++ = sep;
+	memcpy(p, itl_event_names[i].name, name_len[i]);
+	return p + name_len[i];
+}
+
+/* Write the names of mask to p (room for ITL_EVENTS_STRMAX); the length. */
+static size_t
+render(uint32_t mask, char sep, char *p)
+{
+	char *start = p;
+	uint32_t head = mask & HEAD_BITS;
+	size_t i;
+
+	for (; head != 0; head &= head - 1)
+		p = put_name(p, start, sep, by_bit[__builtin_ctz(head)]);
+	for (i = TAIL; i < NPRINT; i++)
+		if (mask & itl_event_names[i].mask)
+			p = put_name(p, start, sep, i);
+	if (p == start)
+		return (size_t)snprintf(p, ITL_EVENTS_STRMAX, "0x%08x",
+		    (unsigned)mask);
+	*p = '\0';
+	return (size_t)(p - start);
+}
+
 size_t
 itl_events_render(uint32_t mask, char sep, char *buf, size_t size)
 {
-	char tmp[ITL_EVENTS_STRMAX], *p = tmp;
-	const struct itl_event_name *e;
+	char tmp[ITL_EVENTS_STRMAX];
 	size_t len, n;
 
-	for (e = itl_event_names; e < itl_event_names + NPRINT; e++) {
-		if ((mask & e->mask) == 0)
-			continue;
-		if (p != tmp)
-			*p++ = sep;
-		n = strlen(e->name);
-		memcpy(p, e->name, n);
-		p += n;
-	}
-	if (p == tmp)
-		p += snprintf(tmp, sizeof(tmp), "0x%08x", (unsigned)mask);
-	len = (size_t)(p - tmp);
+	if (size >= ITL_EVENTS_STRMAX)
+		return render(mask, sep, buf);
+	len = render(mask, sep, tmp);
 	if (size > 0) {
 		n = len < size ? len : size - 1;
 		memcpy(buf, tmp, n);

@@ -268,7 +268,10 @@ itl_format_render(struct itl *ctx, struct itl_format *f,
 	for (o = f->ops; o < end; o++) {
 		switch (o->kind) {
 		case OP_LIT:
-			memcpy(p, f->lit + o->off, o->len);
+			if (o->len == 1)	/* the usual ' ' or '\n' */
+				*p = f->lit[o->off];
+			else
+				memcpy(p, f->lit + o->off, o->len);
 			p += o->len;
 			break;
 		case OP_W:

@@ -144,6 +144,50 @@ render_order_and_quirks(void)
 	    "ITL_EVENTS_STRMAX fits everything");
 }
 
+/* The obvious renderer: walk the 18 printed entries in order. */
+static void
+naive(uint32_t mask, char sep, char *buf)
+{
+	const struct itl_event_name *e;
+	char *p = buf;
+
+	for (e = itl_event_names; strcmp(e->name, "MOVE") != 0; e++) {
+		if ((mask & e->mask) == 0)
+			continue;
+		if (p != buf)
+			*p++ = sep;
+		p = stpcpy(p, e->name);
+	}
+	if (p == buf)
+		sprintf(buf, "0x%08x", mask);
+	else
+		*p = '\0';
+}
+
+static void
+render_matches_naive_renderer(void)
+{
+	char want[ITL_EVENTS_STRMAX];
+	uint32_t x = 2463534242u, mask;
+	int i, bad = 0, bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		naive(1u << bit, ',', want);
+		bad += strcmp(render(1u << bit, ','), want) != 0;
+	}
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;	/* xorshift32 */
+		x ^= x >> 17;
+		x ^= x << 5;
+		mask = x & (i % 3 == 0 ? 0xffffffffu : 0xc000ffffu);
+		naive(mask, ':', want);
+		if (strcmp(render(mask, ':'), want) != 0 && bad++ == 0)
+			printf("# 0x%08x: got %s want %s\n", mask,
+			    render(mask, ':'), want);
+	}
+	is_int(bad, 0, "32 single bits and 100000 masks as the naive way");
+}
+
 static void
 render_truncates_like_snprintf(void)
 {
@@ -214,6 +258,7 @@ main(void)
 	empty_tokens_give_zero();
 	parse_errors();
 	render_order_and_quirks();
+	render_matches_naive_renderer();
 	render_truncates_like_snprintf();
 	bit_index();
 	help_is_upstreams();
