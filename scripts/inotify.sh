@@ -1,0 +1,795 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# inotify.sh: replicate a directory tree to rsync targets in real time.
+#
+#	inotify.sh [-n] [-c FILE]
+#
+# Reads KEY=value settings (never executed), starts inotifywait on SOURCE,
+# waits until its watches are established, then queues a full sync for
+# every target and ships batches of changed names: collected for SETTLE_MS
+# or up to BATCH_MAX names, then one rsync per target with the names sent
+# NUL-separated through --files-from.  Each target has its own worker and
+# its own spool directory, so a target that is down only delays itself;
+# its batches stay on disk until an rsync run covering them succeeds.
+# SIGTERM/SIGINT drain the queue and exit 0; SIGHUP re-reads the config.
+# See syncd(8).
+set -euo pipefail
+export LC_ALL=C
+shopt -s nullglob
+
+readonly PROG=inotify.sh
+readonly EVENTS=close_write,moved_to,moved_from,create,delete,attrib,q_overflow
+readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
+EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
+FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT "
+
+# The program itself, for `exec` on reload.
+SELF=${BASH_SOURCE[0]}
+
+# Config (C_*), set by config_load.
+declare -A C=()
+TARGET_LIST=()		# TARGETS split
+TARGET_DIRS=()		# per-target spool directory
+RSYNC_OPTS_A=()		# RSYNC_OPTS split
+EXCLUDE_A=()		# --exclude=PATTERN arguments
+
+# Collector state.
+BATCH=()		# names of the batch being collected
+BATCH_T0=0		# arrival of its first name (microseconds)
+BATCH_SEQ=0
+WATCHER_PID=
+LOGGER_PID=
+EV_FD=
+WORKER_FDS=()
+WORKER_PIDS=()
+LOCK_FD=
+STOP=0
+RELOAD=0
+
+die() {
+	printf '%s: %s\n' "${PROG}" "$*" >&2
+	exit 1
+}
+
+usage() {
+	printf 'usage: %s [-n] [-c FILE]\n' "${PROG}" >&2
+	exit 1
+}
+
+# now_us: set REPLY to the wall clock in microseconds.
+now_us() {
+	REPLY=${EPOCHREALTIME/./}
+}
+
+# secs US: set REPLY to US microseconds as seconds with a fraction.
+secs() {
+	printf -v REPLY '%d.%06d' $(( $1 / 1000000 )) $(( $1 % 1000000 ))
+}
+
+# log LEVEL MSG: one line to LOG_FILE, syslog or stderr.
+log() {
+	local level=$1
+	shift
+	case ${C[LOG_FILE]:-syslog} in
+	syslog)
+		logger -t "${PROG}[$$]" -p "daemon.${level}" -- "$*" \
+		    2>/dev/null || true
+		;;
+	-)
+		printf '%(%Y-%m-%dT%H:%M:%S)T %s[%d]: %s: %s\n' -1 "${PROG}" \
+		    "${BASHPID}" "${level}" "$*" >&2 || true
+		;;
+	*)
+		printf '%(%Y-%m-%dT%H:%M:%S)T %s[%d]: %s: %s\n' -1 "${PROG}" \
+		    "${BASHPID}" "${level}" "$*" >>"${C[LOG_FILE]}" || true
+		;;
+	esac
+}
+
+# --- configuration ---------------------------------------------------------
+
+config_defaults() {
+	C=(
+		[SOURCE]='' [TARGETS]='' [PASSWORD_FILE]='' [RSYNC_OPTS]=-a
+		[RSYNC_RSH]='' [RSYNC_BIN]="${RSYNC:-rsync}" [EXCLUDE]='' 
+		[DELETE]=yes [SETTLE_MS]=200 [BATCH_MAX]=5000
+		[SPOOL_DIR]=/var/spool/syncd [PID_FILE]=/run/syncd.pid
+		[LOG_FILE]=syslog [FULL_SYNC_INTERVAL]=0 [RETRY_MAX]=300
+		[RSYNC_TIMEOUT]=120 [CONNECT_TIMEOUT]=10 [STOP_TIMEOUT]=60
+	)
+}
+
+# private_file WHAT FILE: refuse a file that group or others may write.
+private_file() {
+	local mode
+	[[ -f $2 ]] || die "$1 $2: not a regular file"
+	mode=$(stat -L -c '%a' -- "$2") || die "$1 $2: cannot stat"
+	if (( 8#${mode} & 8#022 )); then
+		die "$1 $2 is writable by group or others (mode ${mode})"
+	fi
+}
+
+# config_read FILE: KEY=value lines; blank lines and lines starting with
+# `#` are ignored; one pair of surrounding quotes is removed.
+config_read() {
+	local file=$1 line key val n=0
+	[[ -r ${file} ]] || die "cannot read config ${file}"
+	private_file config "${file}"
+	while IFS= read -r line || [[ -n ${line} ]]; do
+		n=$(( n + 1 ))
+		line=${line%$'\r'}
+		[[ ${line} =~ ^[[:space:]]*(#|$) ]] && continue
+		if [[ ! ${line} =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]]
+		then
+			die "${file}:${n}: expected KEY=value"
+		fi
+		key=${BASH_REMATCH[1]}
+		val=${BASH_REMATCH[2]}
+		val=${val%"${val##*[![:space:]]}"}
+		[[ ${KEYS} == *" ${key} "* ]] ||
+		    die "${file}:${n}: unknown key '${key}'"
+		if [[ ${val} =~ ^\"(.*)\"$ || ${val} =~ ^\'(.*)\'$ ]]; then
+			val=${BASH_REMATCH[1]}
+		fi
+		C[${key}]=${val}
+	done <"${file}"
+}
+
+# uint KEY MIN: the value of KEY must be a decimal integer >= MIN.
+uint() {
+	[[ ${C[$1]} =~ ^[0-9]{1,9}$ ]] ||
+	    die "$1 must be a number: '${C[$1]}'"
+	C[$1]=$(( 10#${C[$1]} ))
+	(( C[$1] >= $2 )) || die "$1 must be at least $2"
+}
+
+# abspath KEY: the value must be an absolute path (or empty if allowed).
+abspath() {
+	[[ ${C[$1]} == /* ]] || die "$1 must be an absolute path: '${C[$1]}'"
+}
+
+# target_kind T: set REPLY to daemon, ssh or local; die if unknown.
+target_kind() {
+	case $1 in
+	rsync://?*/?*)	REPLY=daemon ;;
+	*::?*)		REPLY=daemon ;;
+	/*)		REPLY=local ;;
+	[!/:]*:*)	REPLY=ssh ;;
+	*)		die "TARGETS: unrecognised target '$1'" ;;
+	esac
+}
+
+config_check() {
+	local t dir
+	local -a pats=()
+	[[ -n ${C[SOURCE]} ]] || die "SOURCE is not set"
+	abspath SOURCE
+	[[ -d ${C[SOURCE]} ]] || die "SOURCE ${C[SOURCE]}: not a directory"
+	dir=$(cd -P -- "${C[SOURCE]}" && pwd -P) ||
+	    die "SOURCE ${C[SOURCE]}: cannot enter"
+	C[SOURCE]=${dir}
+	read -r -a TARGET_LIST <<<"${C[TARGETS]}" || true
+	(( ${#TARGET_LIST[@]} )) || die "TARGETS is not set"
+	for t in "${TARGET_LIST[@]}"; do
+		target_kind "${t}"
+		[[ ${REPLY} == local ]] || continue
+		t=${t%/}
+		if [[ ${t}/ == "${dir%/}/"* || ${dir}/ == "${t}/"* ]]; then
+			die "TARGETS: ${t} overlaps SOURCE ${dir}"
+		fi
+	done
+	if [[ -n ${C[PASSWORD_FILE]} ]]; then
+		abspath PASSWORD_FILE
+		private_file "password file" "${C[PASSWORD_FILE]}"
+		if (( 8#$(stat -L -c '%a' -- "${C[PASSWORD_FILE]}") & 8#007 ))
+		then
+			die "password file ${C[PASSWORD_FILE]} is accessible" \
+			    "by others"
+		fi
+	fi
+	case ${C[DELETE]} in
+	yes|no) ;;
+	*) die "DELETE must be yes or no: '${C[DELETE]}'" ;;
+	esac
+	uint SETTLE_MS 0
+	uint BATCH_MAX 1
+	uint FULL_SYNC_INTERVAL 0
+	uint RETRY_MAX 1
+	uint RSYNC_TIMEOUT 0
+	uint CONNECT_TIMEOUT 0
+	uint STOP_TIMEOUT 1
+	abspath SPOOL_DIR
+	[[ -z ${C[PID_FILE]} ]] || abspath PID_FILE
+	[[ ${C[LOG_FILE]} == syslog || ${C[LOG_FILE]} == - ]] ||
+	    abspath LOG_FILE
+	read -r -a RSYNC_OPTS_A <<<"${C[RSYNC_OPTS]}" || true
+	EXCLUDE_A=()
+	read -r -a pats <<<"${C[EXCLUDE]}" || true
+	for t in ${pats[@]+"${pats[@]}"}; do
+		EXCLUDE_A+=("--exclude=${t}")
+	done
+	command -v -- "${C[RSYNC_BIN]}" >/dev/null ||
+	    die "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
+}
+
+# config_load FILE: defaults, then the file, then validation.
+config_load() {
+	config_defaults
+	config_read "$1"
+	config_check
+}
+
+config_print() {
+	local k
+	for k in ${KEYS}; do
+		printf '%s=%s\n' "${k}" "${C[${k}]}"
+	done
+}
+
+# --- targets and their spools ----------------------------------------------
+
+# target_dir T: set REPLY to the spool directory of target T.
+target_dir() {
+	local sum
+	sum=$(printf '%s' "$1" | cksum)
+	REPLY=${C[SPOOL_DIR]}/target-${sum%% *}
+}
+
+spool_setup() {
+	local i d
+	local mask
+	mask=$(umask)
+	umask 077
+	mkdir -p -- "${C[SPOOL_DIR]}/run" ||
+	    die "cannot create SPOOL_DIR ${C[SPOOL_DIR]}"
+	chmod 0700 -- "${C[SPOOL_DIR]}"
+	TARGET_DIRS=()
+	for i in "${!TARGET_LIST[@]}"; do
+		target_dir "${TARGET_LIST[i]}"
+		d=${REPLY}
+		mkdir -p -- "${d}/queue"
+		rm -f -- "${d}/wake"
+		printf '%s\n' "${TARGET_LIST[i]}" >"${d}/target"
+		TARGET_DIRS+=("${d}")
+	done
+	umask "${mask}"
+}
+
+# --- rsync -----------------------------------------------------------------
+
+# rsync_argv I MODE [LIST]: set ARGV to the rsync command for target I;
+# MODE is full or list.
+rsync_argv() {
+	local t=${TARGET_LIST[$1]}
+	ARGV=("${C[RSYNC_BIN]}" ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"}
+	    -r -s --stats)
+	target_kind "${t}"
+	case ${REPLY} in
+	daemon)
+		(( C[CONNECT_TIMEOUT] == 0 )) ||
+		    ARGV+=("--contimeout=${C[CONNECT_TIMEOUT]}")
+		[[ -z ${C[PASSWORD_FILE]} ]] ||
+		    ARGV+=("--password-file=${C[PASSWORD_FILE]}")
+		;;
+	ssh)
+		[[ -z ${C[RSYNC_RSH]} ]] || ARGV+=("--rsh=${C[RSYNC_RSH]}")
+		;;
+	esac
+	(( C[RSYNC_TIMEOUT] == 0 )) || ARGV+=("--timeout=${C[RSYNC_TIMEOUT]}")
+	ARGV+=(${EXCLUDE_A[@]+"${EXCLUDE_A[@]}"})
+	[[ ${C[DELETE]} == no ]] || ARGV+=(--delete)
+	if [[ $2 == list ]]; then
+		ARGV+=(--relative --from0 "--files-from=$3")
+		if [[ ${C[DELETE]} == yes ]]; then
+			ARGV+=(--delete-missing-args)
+		else
+			ARGV+=(--ignore-missing-args)
+		fi
+	fi
+	ARGV+=(-- "${C[SOURCE]%/}/" "${t%/}/")
+}
+
+# rsync_class RC: set REPLY to ok, partial, fatal or retry.
+rsync_class() {
+	case $1 in
+	0|24)	REPLY=ok ;;	# 24: vanished, a later event covers it
+	23)	REPLY=partial ;;
+	1|2|3|4) REPLY=fatal ;;
+	*)	REPLY=retry ;;
+	esac
+}
+
+# --- worker: one per target ------------------------------------------------
+
+# The worker's state lives in its spool directory D:
+#   queue/<usec>.<pid>.<seq>  batches published by the collector
+#   merged, merged.since      names merged from earlier batches, not yet
+#                             synced, and the arrival of the oldest
+#   full                      a full sync is wanted
+#   last_ok, last_error       status for `syncd status`
+#   wake                      a wake-up byte is in flight
+
+# w_merge D: fold queued batches into D/merged.  Fails if nothing pending.
+# Only the batches seen by the glob are removed: a batch published while
+# sort runs stays queued for the next run.
+w_merge() {
+	local d=$1 f since=
+	local -a queued=("${d}"/queue/[0-9]*) inputs
+	if (( ${#queued[@]} == 0 )); then
+		[[ -e ${d}/merged ]]
+		return
+	fi
+	f=${queued[0]##*/}
+	[[ ! -e ${d}/merged.since ]] || read -r since <"${d}/merged.since"
+	if [[ -z ${since} ]] || (( ${f%%.*} < since )); then
+		printf '%s\n' "${f%%.*}" >"${d}/merged.since"
+	fi
+	inputs=("${queued[@]}")
+	[[ ! -e ${d}/merged ]] || inputs+=("${d}/merged")
+	sort -zu -o "${d}/merged.new" -- "${inputs[@]}"
+	mv -f -- "${d}/merged.new" "${d}/merged"
+	rm -f -- "${queued[@]}"
+}
+
+# w_stats OUT: set FILES_SENT and BYTES from rsync --stats output.
+w_stats() {
+	local line
+	FILES_SENT=0
+	BYTES=0
+	while IFS= read -r line; do
+		case ${line} in
+		"Number of regular files transferred: "*)
+			FILES_SENT=${line##*: }
+			FILES_SENT=${FILES_SENT//,/}
+			;;
+		"Total bytes sent: "*)
+			BYTES=${line##*: }
+			BYTES=${BYTES//,/}
+			;;
+		esac
+	done <"$1"
+}
+
+# w_run I D MODE: one rsync run for target I (MODE list or full); set
+# CLASS (see rsync_class) and log one line.
+w_run() {
+	local i=$1 d=$2 mode=$3 t0 t1 since=0 names=0 lag=- dur err level
+	local -a list=()
+	if [[ ${mode} == list ]]; then
+		mapfile -d '' -t list <"${d}/merged"
+		names=${#list[@]}
+		list=()
+		[[ ! -e ${d}/merged.since ]] || read -r since <"${d}/merged.since"
+		rsync_argv "${i}" list "${d}/merged"
+	else
+		rsync_argv "${i}" full
+	fi
+	now_us
+	t0=${REPLY}
+	RC=0
+	"${ARGV[@]}" >"${d}/rsync.out" 2>"${d}/rsync.err" </dev/null || RC=$?
+	now_us
+	t1=${REPLY}
+	w_stats "${d}/rsync.out"
+	secs $(( t1 - t0 ))
+	dur=${REPLY}s
+	if (( since )); then
+		secs $(( t1 - since ))
+		lag=${REPLY}s
+	fi
+	rsync_class "${RC}"
+	CLASS=${REPLY}
+	level=info
+	[[ ${CLASS} == ok ]] || level=err
+	log "${level}" "${mode/list/batch} target=${TARGET_LIST[i]}" \
+	    "files=${names} transferred=${FILES_SENT} bytes=${BYTES}" \
+	    "duration=${dur} lag=${lag} rc=${RC}${CLASS/#ok/}"
+	if (( RC )); then
+		while IFS= read -r err; do
+			log "${level}" "target=${TARGET_LIST[i]}: ${err}"
+		done < <(head -n 5 -- "${d}/rsync.err")
+	fi
+	if [[ ${CLASS} == ok ]]; then
+		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok"
+		rm -f -- "${d}/last_error"
+	else
+		printf '%(%Y-%m-%dT%H:%M:%S)T %s rc=%s (%s)\n' -1 "${mode}" \
+		    "${RC}" "${CLASS}" >"${d}/last_error"
+	fi
+}
+
+# w_drain: read wake-ups and the quit request without blocking.
+w_drain() {
+	local line
+	rm -f -- "${D}/wake"
+	while read -r -t 0 -u 0; do
+		if ! read -r -u 0 line; then
+			QUIT=1
+			break
+		fi
+		[[ ${line} != q ]] || QUIT=1
+	done
+}
+
+# w_wait SECONDS: sleep until woken, at most SECONDS.
+w_wait() {
+	local line
+	if read -r -t "$1" -u 0 line; then
+		[[ ${line} != q ]] || QUIT=1
+	elif (( $? <= 128 )); then
+		QUIT=1
+	fi
+}
+
+# w_failed: schedule the next attempt with exponential backoff.
+w_failed() {
+	BACKOFF=$(( BACKOFF ? BACKOFF * 2 : 1 ))
+	(( BACKOFF <= C[RETRY_MAX] )) || BACKOFF=${C[RETRY_MAX]}
+	NEXT_TRY=$(( EPOCHSECONDS + BACKOFF ))
+}
+
+worker() {
+	local i=$1 now timeout
+	D=${TARGET_DIRS[i]}
+	QUIT=0
+	BACKOFF=0
+	NEXT_TRY=0
+	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0
+	trap '' INT TERM HUP
+	close_inherited keep-lock
+	while :; do
+		w_drain
+		now=${EPOCHSECONDS}
+		if (( C[FULL_SYNC_INTERVAL] && last_full &&
+		    now - last_full >= C[FULL_SYNC_INTERVAL] )); then
+			: >"${D}/full"
+		fi
+		if (( QUIT )); then
+			final=$(( final + 1 ))
+		fi
+		if (( now >= NEXT_TRY || final == 1 )) && w_merge "${D}"; then
+			w_run "${i}" "${D}" list
+			if [[ ${CLASS} == ok ]]; then
+				rm -f -- "${D}/merged" "${D}/merged.since"
+				BACKOFF=0
+				NEXT_TRY=0
+			else
+				w_failed
+			fi
+			continue
+		fi
+		(( QUIT )) && break
+		if [[ -e ${D}/full ]] && (( now >= NEXT_TRY )); then
+			if (( now < full_ok )); then
+				timeout=$(( full_ok - now ))
+			else
+				rm -f -- "${D}/full"
+				w_run "${i}" "${D}" full
+				now=${EPOCHSECONDS}
+				last_full=${now}
+				if [[ ${CLASS} != ok ]]; then
+					: >"${D}/full"
+					w_failed
+					continue
+				fi
+				BACKOFF=0
+				NEXT_TRY=0
+				# Back off repeated full syncs (overflow
+				# storms): 1 s, 2 s, ... 300 s apart.
+				if (( full_end && now - full_end < 60 )); then
+					full_gap=$(( full_gap ? full_gap * 2 : 1 ))
+					(( full_gap <= 300 )) || full_gap=300
+				else
+					full_gap=0
+				fi
+				full_end=${now}
+				full_ok=$(( now + full_gap ))
+				continue
+			fi
+		elif (( NEXT_TRY > now )); then
+			timeout=$(( NEXT_TRY - now ))
+		elif (( C[FULL_SYNC_INTERVAL] && last_full )); then
+			timeout=$(( last_full + C[FULL_SYNC_INTERVAL] - now ))
+		else
+			timeout=3600
+		fi
+		(( timeout > 0 )) || timeout=1
+		w_wait "${timeout}"
+	done
+}
+
+# --- collector -------------------------------------------------------------
+
+# close_inherited [keep-lock]: in a child, close the parent's pipes it must
+# not hold (a worker keeps the spool lock until it has drained).
+close_inherited() {
+	local fd
+	for fd in ${WORKER_FDS[@]+"${WORKER_FDS[@]}"} ${EV_FD:+"${EV_FD}"}; do
+		exec {fd}>&-
+	done
+	if [[ -n ${LOCK_FD} && ${1:-} != keep-lock ]]; then
+		exec {LOCK_FD}>&-
+	fi
+}
+
+worker_start() {
+	local i=$1 fd
+	exec {fd}> >(worker "${i}")
+	WORKER_PIDS[i]=$!
+	WORKER_FDS[i]=${fd}
+}
+
+# wake I [MSG]: tell worker I there is work (at most one byte in flight).
+wake() {
+	local i=$1 msg=${2:-w} fd=${WORKER_FDS[$1]}
+	if [[ ${msg} == w && -e ${TARGET_DIRS[i]}/wake ]]; then
+		return 0
+	fi
+	: >"${TARGET_DIRS[i]}/wake"
+	if ! { printf '%s\n' "${msg}" >&"${fd}"; } 2>/dev/null; then
+		log err "worker for ${TARGET_LIST[i]} died; restarting it"
+		exec {fd}>&-
+		worker_start "${i}"
+		printf '%s\n' "${msg}" >&"${WORKER_FDS[i]}" || true
+	fi
+}
+
+# publish: hand the collected batch to every target's queue.
+publish() {
+	local i tmp name
+	(( ${#BATCH[@]} )) || return 0
+	BATCH_SEQ=$(( BATCH_SEQ + 1 ))
+	name=${BATCH_T0}.$$.${BATCH_SEQ}
+	tmp=${C[SPOOL_DIR]}/run/batch
+	printf '%s\0' "${BATCH[@]}" >"${tmp}"
+	for i in "${!TARGET_DIRS[@]}"; do
+		ln -f -- "${tmp}" "${TARGET_DIRS[i]}/queue/${name}"
+	done
+	rm -f -- "${tmp}"
+	for i in "${!TARGET_DIRS[@]}"; do
+		wake "${i}"
+	done
+	BATCH=()
+}
+
+# full_all: every target wants a full sync.
+full_all() {
+	local i
+	for i in "${!TARGET_DIRS[@]}"; do
+		: >"${TARGET_DIRS[i]}/full"
+		wake "${i}"
+	done
+}
+
+# stderr_logger: log inotifywait's stderr lines as warnings.
+stderr_logger() {
+	local line
+	trap '' INT TERM HUP
+	close_inherited
+	while IFS= read -r line; do
+		log warning "inotifywait: ${line}"
+	done
+}
+
+# watcher_start: start inotifywait and wait for its watches.
+watcher_start() {
+	local run=${C[SPOOL_DIR]}/run err_fd line
+	rm -f -- "${run}/stderr"
+	mkfifo -m 0600 -- "${run}/stderr"
+	exec {EV_FD}< <(
+		close_inherited
+		trap - PIPE INT TERM HUP
+		exec "${INOTIFYWAIT}" -m -r --format '%w%f%0' --no-newline \
+		    -e "${EVENTS}" -- "${C[SOURCE]}" 2>"${run}/stderr"
+	)
+	WATCHER_PID=$!
+	exec {err_fd}<"${run}/stderr"
+	rm -f -- "${run}/stderr"
+	printf '%s\n' "${WATCHER_PID}" >"${run}/inotifywait.pid"
+	while :; do
+		if IFS= read -r -t 1 -u "${err_fd}" line; then
+			case ${line} in
+			"Watches established."*) break ;;
+			"Setting up watches."*) continue ;;
+			esac
+			log err "inotifywait: ${line}"
+		elif (( $? <= 128 )) || (( STOP )); then
+			exec {err_fd}<&-
+			watcher_stop
+			return 1
+		fi
+	done
+	stderr_logger <&"${err_fd}" &
+	LOGGER_PID=$!
+	exec {err_fd}<&-
+}
+
+watcher_stop() {
+	[[ -n ${WATCHER_PID} ]] || return 0
+	kill -TERM "${WATCHER_PID}" 2>/dev/null || true
+	exec {EV_FD}<&-
+	wait "${WATCHER_PID}" 2>/dev/null || true
+	[[ -z ${LOGGER_PID} ]] || wait "${LOGGER_PID}" 2>/dev/null || true
+	WATCHER_PID=
+	LOGGER_PID=
+}
+
+# watcher_restart WHY: new watches, then a full sync (with backoff if the
+# watcher keeps failing).
+watcher_restart() {
+	local delay=1
+	log warning "$1: restarting inotifywait and resyncing"
+	publish
+	watcher_stop
+	until watcher_start; do
+		(( STOP == 0 )) || return 1
+		log err "inotifywait failed on ${C[SOURCE]}; retry in ${delay}s"
+		sleep "${delay}" || true
+		(( STOP == 0 )) || return 1
+		delay=$(( delay < 60 ? delay * 2 : 60 ))
+	done
+	full_all
+}
+
+# name_add NAME: one record from inotifywait.
+name_add() {
+	local rel
+	if [[ -z $1 ]]; then
+		watcher_restart "inotify queue overflow"
+		return
+	fi
+	rel=${1#"${PREFIX}"}
+	if [[ ${rel} == "$1" ]]; then
+		log warning "event outside SOURCE: full resync"
+		full_all
+		return
+	fi
+	if (( ${#BATCH[@]} == 0 )); then
+		now_us
+		BATCH_T0=${REPLY}
+	fi
+	BATCH+=("${rel:-.}")
+	(( ${#BATCH[@]} < C[BATCH_MAX] )) || publish
+}
+
+collect() {
+	local name partial='' rem killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
+	while :; do
+		if (( ${#BATCH[@]} )); then
+			now_us
+			rem=$(( BATCH_T0 + settle - REPLY ))
+			if (( rem <= 0 )); then
+				publish
+				continue
+			fi
+			(( rem < 500000 )) || rem=500000
+		else
+			rem=500000
+		fi
+		secs "${rem}"
+		if IFS= read -r -d '' -t "${REPLY}" -u "${EV_FD}" name; then
+			name_add "${partial}${name}"
+			partial=
+		elif (( $? > 128 )); then
+			partial+=${name}
+			if (( STOP && !killed )) && [[ -z ${partial} ]]; then
+				# Quiet for a moment: nothing left in flight.
+				kill -TERM "${WATCHER_PID}" 2>/dev/null || true
+				killed=1
+			fi
+		elif (( STOP )); then
+			[[ -z ${partial}${name} ]] || name_add "${partial}${name}"
+			break
+		else
+			partial=
+			watcher_restart "inotifywait exited" || break
+		fi
+		if (( RELOAD && !STOP )); then
+			if "${BASH}" "${SELF}" -n -c "${CONFIG}" >/dev/null 2>&1
+			then
+				STOP=1
+			else
+				log err "reload: ${CONFIG} is invalid; keeping" \
+				    "the running configuration"
+				RELOAD=0
+			fi
+		fi
+	done
+	publish
+}
+
+# shutdown: workers finish what is queued, then exit.
+shutdown() {
+	local i fd
+	watcher_stop
+	for i in "${!WORKER_FDS[@]}"; do
+		wake "${i}" q
+		fd=${WORKER_FDS[i]}
+		exec {fd}>&-
+	done
+	for i in "${!WORKER_PIDS[@]}"; do
+		wait "${WORKER_PIDS[i]}" 2>/dev/null || true
+	done
+	WORKER_FDS=()
+	WORKER_PIDS=()
+}
+
+pid_file_remove() {
+	local pid
+	[[ -n ${C[PID_FILE]:-} && -e ${C[PID_FILE]} ]] || return 0
+	read -r pid <"${C[PID_FILE]}" || true
+	[[ ${pid} != "$$" ]] || rm -f -- "${C[PID_FILE]}"
+}
+
+find_inotifywait() {
+	local dir=${SELF%/*} c
+	[[ ${SELF} == */* ]] || dir=.
+	if [[ -n ${INOTIFYWAIT:-} ]]; then
+		[[ -x ${INOTIFYWAIT} ]] ||
+		    die "INOTIFYWAIT ${INOTIFYWAIT}: not executable"
+		return
+	fi
+	for c in "${dir}/inotifywait" "${dir}/../bin/inotifywait"; do
+		if [[ -x ${c} ]]; then
+			INOTIFYWAIT=${c}
+			return
+		fi
+	done
+	INOTIFYWAIT=$(command -v inotifywait) ||
+	    die "inotifywait not found (set INOTIFYWAIT)"
+}
+
+main() {
+	local opt check=0 i
+	CONFIG=${SYNCD_CONF:-/etc/syncd.conf}
+	OPTIND=1
+	while getopts ':c:nh' opt; do
+		case ${opt} in
+		c) CONFIG=${OPTARG} ;;
+		n) check=1 ;;
+		*) usage ;;
+		esac
+	done
+	(( OPTIND > $# )) || usage
+	config_load "${CONFIG}"
+	if (( check )); then
+		config_print
+		return 0
+	fi
+	find_inotifywait
+	PREFIX=${C[SOURCE]%/}/
+	spool_setup
+	exec {LOCK_FD}>"${C[SPOOL_DIR]}/lock"
+	if ! flock -n "${LOCK_FD}"; then
+		log notice "waiting for the previous instance to finish"
+		flock -w 300 "${LOCK_FD}" ||
+		    die "SPOOL_DIR ${C[SPOOL_DIR]} is in use"
+	fi
+	trap 'STOP=1' INT TERM
+	trap 'RELOAD=1' HUP
+	trap 'pid_file_remove' EXIT
+	watcher_start || die "inotifywait failed on ${C[SOURCE]}"
+	if [[ -n ${C[PID_FILE]} ]]; then
+		printf '%d\n' "$$" >"${C[PID_FILE]}"
+	fi
+	for i in "${!TARGET_LIST[@]}"; do
+		worker_start "${i}"
+	done
+	log notice "watching ${C[SOURCE]} for ${#TARGET_LIST[@]} target(s)"
+	full_all
+	collect
+	shutdown
+	log notice "stopped"
+	if (( RELOAD )); then
+		log notice "reloading ${CONFIG}"
+		exec {LOCK_FD}>&-
+		trap - EXIT
+		exec "${BASH}" "${SELF}" -c "${CONFIG}"
+	fi
+	return 0
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
