@@ -29,7 +29,7 @@ struct itl_format {
 	char *lit;		/* literal bytes of every run (may hold NULs) */
 	size_t litlen;
 	size_t n[OP_NKINDS];	/* directive counts, for sizing */
-	char *timefmt;		/* with a trailing 'x', see clock_render() */
+	char *timefmt;		/* with a leading 'x', see clock_render() */
 	time_t tsec;		/* second of the cached %T string */
 	struct itl_buf tstr;	/* cached %T rendering */
 	int tvalid;
@@ -120,9 +120,8 @@ set_timefmt(struct itl_format *f, const char *timefmt)
 	n = strlen(timefmt);
 	if ((f->timefmt = malloc(n + 2)) == NULL)
 		return -ENOMEM;
-	memcpy(f->timefmt, timefmt, n);
-	f->timefmt[n] = 'x';
-	f->timefmt[n + 1] = '\0';
+	f->timefmt[0] = 'x';
+	memcpy(f->timefmt + 1, timefmt, n + 1);
 	tzset();
 	return 0;
 }
@@ -170,8 +169,9 @@ itl_format_free(struct itl_format *f)
 
 /*
  * strftime() returns 0 both for "does not fit" and for an empty result, so
- * the stored format ends in an extra 'x' that is dropped again: 0 then
- * always means "grow the buffer".
+ * the stored format starts with an extra 'x' that is dropped again: 0 then
+ * always means "grow the buffer".  (A trailing 'x' could turn a final lone
+ * '%' into "%x".)
  */
 static int
 clock_render(struct itl_format *f, time_t now)
@@ -193,6 +193,7 @@ clock_render(struct itl_format *f, time_t now)
 #pragma GCC diagnostic pop
 		if (n > 0) {
 			b->len = n - 1;
+			memmove(b->data, b->data + 1, b->len);
 			return 0;
 		}
 	}

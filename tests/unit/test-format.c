@@ -153,7 +153,7 @@ static void
 time_directive(void)
 {
 	struct itl_event cw = event(IN_CLOSE_WRITE, 0, "f");
-	char year[16], *big, *want;
+	char year[16], lone[32], *big, *want;
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -164,6 +164,9 @@ time_directive(void)
 	check("%T", "%Y", cw, year, strlen(year), "%T with %Y is this year");
 	check("%T", "", cw, "", 0, "%T with an empty timefmt");
 	check("[%T]", "%%", cw, "[%]", 3, "%T with %%");
+	snprintf(lone, sizeof(lone), "%s%%", year);	/* glibc's output */
+	check("%T", "%Y%", cw, lone, strlen(lone),
+	    "%T with a trailing lone %, not read as %x");
 
 	/* A rendering far longer than any first guess. */
 	big = malloc(3 * 2000 + 1);
