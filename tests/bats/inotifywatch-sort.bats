@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# inotifywatch: sorting with -a/-d on total and on every event column.
+#
+# Three watched dirs p, q, r (wds in that order).  For a key event X, p gets
+# 2, q 3 and r 1 of it; filler events of another kind make the totals
+# p 6 > r 4 > q 3.  So -d X gives q p r, -a X gives r p q, the default
+# (descending total) p r q and ascending total q r p: four different
+# orders, none of them the wd order.
+bats_require_minimum_version 1.5.0
+load helpers
+load inotifywatch-lib
+
+setup() {
+	iw_setup
+	mkdir p q r
+	for d in p q r; do
+		echo x >"$d/f"
+		touch "$d/d1" "$d/d2" "$d/d3"
+	done
+}
+
+teardown() {
+	iw_teardown
+}
+
+# gen EVENT DIR N: cause N events of kind EVENT on the watch of DIR (other
+# kinds may come too; the runs below count only the key and the filler).
+gen() {
+	local ev=$1 d=$2 n=$3 i
+	for (( i = 1; i <= n; i++ )); do
+		case $ev in
+		access) dd if="$d/f" of=/dev/null bs=1 count=1 status=none ;;
+		modify|close_write) printf x >>"$d/f" ;;
+		attrib) chmod 644 "$d/f" ;;
+		close_nowrite|open) : <"$d/f" ;;
+		moved_from|moved_to)
+			if (( i % 2 )); then mv "$d/f" "$d/g"
+			else mv "$d/g" "$d/f"; fi ;;
+		move_self)
+			if (( i % 2 )); then mv "$d" "$d.m"
+			else mv "$d.m" "$d"; fi ;;
+		create) mkdir "$d/c$i" ;;
+		delete) rm "$d/d$i" ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
+# filler EVENT: the filler kind for key EVENT.
+filler() {
+	if [ "$1" = attrib ]; then echo create; else echo attrib; fi
+}
+
+# fill KIND DIR N: N filler events on DIR itself or a new entry.
+fill() {
+	local i
+	for (( i = 1; i <= $3; i++ )); do
+		if [ "$1" = create ]; then mkdir "$2/fill$i"
+		else chmod 755 "$2"; fi
+	done
+}
+
+# sort_case EVENT: run -a EVENT and -d EVENT side by side and check both.
+sort_case() {
+	local ev=$1 f
+	f=$(filler "$ev")
+	iw_start asc -e "$ev" -e "$f" -a "$ev" p q r
+	iw_start desc -e "$ev" -e "$f" -d "$ev" p q r
+	iw_start dflt -e "$ev" -e "$f" p q r
+	fill "$f" p 4
+	fill "$f" r 3
+	gen "$ev" p 2
+	gen "$ev" q 3
+	gen "$ev" r 1
+	iw_stop asc
+	iw_stop desc
+	iw_stop dflt
+	[ "$(iw_files dflt)" = "p/ r/ q/ " ]
+	[ "$(iw_files asc)" = "r/ p/ q/ " ]
+	[ "$(iw_files desc)" = "q/ p/ r/ " ]
+}
+
+@test "default sort is descending by total; -a total ascends; -d total" {
+	iw_start dflt p q r
+	iw_start asc -a total p q r
+	iw_start desc -d TOTAL p q r
+	fill attrib p 4
+	fill attrib r 3
+	gen create p 2
+	gen create q 3
+	gen create r 1
+	iw_stop dflt
+	iw_stop asc
+	iw_stop desc
+	[ "$(iw_files dflt)" = "p/ r/ q/ " ]
+	[ "$(iw_files desc)" = "p/ r/ q/ " ]
+	[ "$(iw_files asc)" = "q/ r/ p/ " ]
+}
+
+@test "ties are broken by ascending wd, ascending or descending" {
+	iw_start dflt q p r
+	iw_start asc -a create q p r
+	gen create r 1
+	gen create p 1
+	gen create q 1
+	iw_stop dflt
+	iw_stop asc
+	[ "$(iw_files dflt)" = "q/ p/ r/ " ]
+	[ "$(iw_files asc)" = "q/ p/ r/ " ]
+}
+
+@test "sort by access" {
+	sort_case access
+}
+
+@test "sort by modify" {
+	sort_case modify
+}
+
+@test "sort by attrib" {
+	sort_case attrib
+}
+
+@test "sort by close_write" {
+	sort_case close_write
+}
+
+@test "sort by close_nowrite" {
+	sort_case close_nowrite
+}
+
+@test "sort by open" {
+	sort_case open
+}
+
+@test "sort by moved_from" {
+	sort_case moved_from
+}
+
+@test "sort by moved_to" {
+	sort_case moved_to
+}
+
+@test "sort by move_self" {
+	sort_case move_self
+}
+
+@test "sort by create" {
+	sort_case create
+}
+
+@test "sort by delete" {
+	sort_case delete
+}
+
+@test "sort by delete_self" {
+	# One delete_self at most per watch: p 1, q 0, r 1; totals (IGNORED
+	# counts) p 2, q 5, r 4.
+	iw_start asc -e delete_self -e attrib -a delete_self p q r
+	iw_start desc -e delete_self -e attrib -d delete_self p q r
+	iw_start dflt -e delete_self -e attrib p q r
+	fill attrib q 5
+	fill attrib r 2
+	rm -r p r
+	iw_stop asc
+	iw_stop desc
+	iw_stop dflt
+	[ "$(iw_files dflt)" = "q/ r/ p/ " ]
+	[ "$(iw_files asc)" = "q/ p/ r/ " ]
+	[ "$(iw_files desc)" = "p/ r/ q/ " ]
+}
+
+@test "sort by unmount" {
+	# p and r are unmounted (unmount 1 each, IGNORED counts): totals
+	# p 2, q 5, r 4.
+	mount -t tmpfs iwtest p || skip "cannot mount a tmpfs here"
+	mount -t tmpfs iwtest r || { umount p; skip "cannot mount twice"; }
+	iw_start asc -e unmount -e attrib -a unmount p q r
+	iw_start desc -e unmount -e attrib -d unmount p q r
+	iw_start dflt -e unmount -e attrib p q r
+	fill attrib q 5
+	fill attrib r 2
+	umount p r
+	iw_stop asc
+	iw_stop desc
+	iw_stop dflt
+	[ "$(iw_files dflt)" = "q/ r/ p/ " ]
+	[ "$(iw_files asc)" = "q/ p/ r/ " ]
+	[ "$(iw_files desc)" = "p/ r/ q/ " ]
+}
+
+@test "-d access sorts by access, not by total (upstream bug fixed)" {
+	iw_start desc -e access -e attrib -d access p q r
+	fill attrib p 4
+	fill attrib r 3
+	gen access p 2
+	gen access q 3
+	gen access r 1
+	iw_stop desc
+	[ "$(iw_files desc)" = "q/ p/ r/ " ]
+}
+
+@test "-d may be given again and before -a: the last one wins" {
+	iw_start w -e create -e attrib -d attrib -d create -a create p q r
+	fill attrib p 4
+	fill attrib r 3
+	gen create p 2
+	gen create q 3
+	gen create r 1
+	iw_stop w
+	[ "$IW_STATUS" -eq 0 ]
+	[ "$(iw_files w)" = "r/ p/ q/ " ]
+}
