@@ -349,6 +349,7 @@ main(int argc, char *argv[])
 	w.sigfd = -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_impatient;
+	sa.sa_flags = SA_RESTART;	/* as signal(3): reads go on */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	status = run(&w, argc, argv);

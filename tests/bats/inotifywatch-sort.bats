@@ -11,40 +11,48 @@ bats_require_minimum_version 1.5.0
 load helpers
 load inotifywatch-lib
 
+# The kernel merges an event into the previous one still queued when both
+# are identical, so no two events in a row are: each one names its own
+# file, or the watches take turns.
 setup() {
 	iw_setup
 	mkdir p q r
 	for d in p q r; do
-		echo x >"$d/f"
-		touch "$d/d1" "$d/d2" "$d/d3"
+		for i in 1 2 3; do
+			echo x >"$d/f$i"
+			touch "$d/d$i"
+		done
+		for i in 1 2 3 4 5; do
+			touch "$d/fill$i"
+		done
 	done
 }
 
 teardown() {
 	iw_teardown
+	for d in p r; do
+		if mountpoint -q "$d"; then umount "$d"; fi
+	done
 }
 
-# gen EVENT DIR N: cause N events of kind EVENT on the watch of DIR (other
-# kinds may come too; the runs below count only the key and the filler).
+# gen EVENT DIR I: cause the I-th event of kind EVENT on the watch of DIR
+# (other kinds may come too: the runs below count only the key and the
+# filler).
 gen() {
-	local ev=$1 d=$2 n=$3 i
-	for (( i = 1; i <= n; i++ )); do
-		case $ev in
-		access) dd if="$d/f" of=/dev/null bs=1 count=1 status=none ;;
-		modify|close_write) printf x >>"$d/f" ;;
-		attrib) chmod 644 "$d/f" ;;
-		close_nowrite|open) : <"$d/f" ;;
-		moved_from|moved_to)
-			if (( i % 2 )); then mv "$d/f" "$d/g"
-			else mv "$d/g" "$d/f"; fi ;;
-		move_self)
-			if (( i % 2 )); then mv "$d" "$d.m"
-			else mv "$d.m" "$d"; fi ;;
-		create) mkdir "$d/c$i" ;;
-		delete) rm "$d/d$i" ;;
-		*) return 1 ;;
-		esac
-	done
+	local d=$2 i=$3
+	case $1 in
+	access) dd if="$d/f$i" of=/dev/null bs=1 count=1 status=none ;;
+	modify|close_write) printf x >>"$d/f$i" ;;
+	attrib) chmod 644 "$d/f$i" ;;
+	close_nowrite|open) : <"$d/f$i" ;;
+	moved_from|moved_to)
+		if (( i % 2 )); then mv "$d/f1" "$d/g"; else mv "$d/g" "$d/f1"; fi ;;
+	move_self)
+		if (( i % 2 )); then mv "$d" "$d.m"; else mv "$d.m" "$d"; fi ;;
+	create) mkdir "$d/c$i" ;;
+	delete) rm "$d/d$i" ;;
+	*) return 1 ;;
+	esac
 }
 
 # filler EVENT: the filler kind for key EVENT.
@@ -52,27 +60,29 @@ filler() {
 	if [ "$1" = attrib ]; then echo create; else echo attrib; fi
 }
 
-# fill KIND DIR N: N filler events on DIR itself or a new entry.
+# fill KIND DIR I: the I-th filler event on DIR.
 fill() {
-	local i
-	for (( i = 1; i <= $3; i++ )); do
-		if [ "$1" = create ]; then mkdir "$2/fill$i"
-		else chmod 755 "$2"; fi
-	done
+	if [ "$1" = create ]; then mkdir "$2/new$3"; else chmod 600 "$2/fill$3"; fi
 }
 
-# sort_case EVENT: run -a EVENT and -d EVENT side by side and check both.
+# scenario EVENT: key counts p 2, q 3, r 1; totals p 6, r 4, q 3.
+scenario() {
+	local f
+	f=$(filler "$1")
+	fill "$f" p 1; fill "$f" r 1; fill "$f" p 2; fill "$f" r 2
+	fill "$f" p 3; fill "$f" r 3; fill "$f" p 4
+	gen "$1" q 1; gen "$1" p 1; gen "$1" q 2; gen "$1" p 2
+	gen "$1" q 3; gen "$1" r 1
+}
+
+# sort_case EVENT: run -a EVENT, -d EVENT and the default side by side.
 sort_case() {
 	local ev=$1 f
 	f=$(filler "$ev")
 	iw_start asc -e "$ev" -e "$f" -a "$ev" p q r
 	iw_start desc -e "$ev" -e "$f" -d "$ev" p q r
 	iw_start dflt -e "$ev" -e "$f" p q r
-	fill "$f" p 4
-	fill "$f" r 3
-	gen "$ev" p 2
-	gen "$ev" q 3
-	gen "$ev" r 1
+	scenario "$ev"
 	iw_stop asc
 	iw_stop desc
 	iw_stop dflt
@@ -82,14 +92,10 @@ sort_case() {
 }
 
 @test "default sort is descending by total; -a total ascends; -d total" {
-	iw_start dflt p q r
-	iw_start asc -a total p q r
-	iw_start desc -d TOTAL p q r
-	fill attrib p 4
-	fill attrib r 3
-	gen create p 2
-	gen create q 3
-	gen create r 1
+	iw_start dflt -e create,attrib p q r
+	iw_start asc -a total -e create,attrib p q r
+	iw_start desc -d TOTAL -e create,attrib p q r
+	scenario create
 	iw_stop dflt
 	iw_stop asc
 	iw_stop desc
@@ -102,8 +108,8 @@ sort_case() {
 	iw_start dflt q p r
 	iw_start asc -a create q p r
 	gen create r 1
-	gen create p 1
-	gen create q 1
+	gen create p 2
+	gen create q 3
 	iw_stop dflt
 	iw_stop asc
 	[ "$(iw_files dflt)" = "q/ p/ r/ " ]
@@ -160,8 +166,8 @@ sort_case() {
 	iw_start asc -e delete_self -e attrib -a delete_self p q r
 	iw_start desc -e delete_self -e attrib -d delete_self p q r
 	iw_start dflt -e delete_self -e attrib p q r
-	fill attrib q 5
-	fill attrib r 2
+	fill attrib q 1; fill attrib r 1; fill attrib q 2; fill attrib r 2
+	fill attrib q 3; fill attrib q 4; fill attrib q 5
 	rm -r p r
 	iw_stop asc
 	iw_stop desc
@@ -175,12 +181,13 @@ sort_case() {
 	# p and r are unmounted (unmount 1 each, IGNORED counts): totals
 	# p 2, q 5, r 4.
 	mount -t tmpfs iwtest p || skip "cannot mount a tmpfs here"
-	mount -t tmpfs iwtest r || { umount p; skip "cannot mount twice"; }
+	mount -t tmpfs iwtest r || skip "cannot mount a second tmpfs"
+	touch p/fill1 r/fill1 r/fill2
 	iw_start asc -e unmount -e attrib -a unmount p q r
 	iw_start desc -e unmount -e attrib -d unmount p q r
 	iw_start dflt -e unmount -e attrib p q r
-	fill attrib q 5
-	fill attrib r 2
+	fill attrib q 1; fill attrib r 1; fill attrib q 2; fill attrib r 2
+	fill attrib q 3; fill attrib q 4; fill attrib q 5
 	umount p r
 	iw_stop asc
 	iw_stop desc
@@ -192,22 +199,14 @@ sort_case() {
 
 @test "-d access sorts by access, not by total (upstream bug fixed)" {
 	iw_start desc -e access -e attrib -d access p q r
-	fill attrib p 4
-	fill attrib r 3
-	gen access p 2
-	gen access q 3
-	gen access r 1
+	scenario access
 	iw_stop desc
 	[ "$(iw_files desc)" = "q/ p/ r/ " ]
 }
 
 @test "-d may be given again and before -a: the last one wins" {
 	iw_start w -e create -e attrib -d attrib -d create -a create p q r
-	fill attrib p 4
-	fill attrib r 3
-	gen create p 2
-	gen create q 3
-	gen create r 1
+	scenario create
 	iw_stop w
 	[ "$IW_STATUS" -eq 0 ]
 	[ "$(iw_files w)" = "r/ p/ q/ " ]
