@@ -331,7 +331,7 @@ bench_sync() {
 		note "scripts/inotify.sh not there yet: sync benchmark skipped"
 		return 0
 	fi
-	BENCH_WORK=${WORK} BENCH_REPS=${REPS} BENCH_SCALE=${SCALE} \
+	BENCH_BIN=${BIN} BENCH_WORK=${WORK} BENCH_SCALE=${SCALE} \
 	    BENCH_OUT=${OUT} bash "${SRCDIR}/sync.sh" ||
 		note "sync benchmark failed"
 }
