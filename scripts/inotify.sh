@@ -206,8 +206,10 @@ config_check() {
 	read -r -a RSYNC_OPTS_A <<<"${C[RSYNC_OPTS]}" || true
 	EXCLUDE_A=()
 	read -r -a pats <<<"${C[EXCLUDE]}" || true
+	# A name inside an excluded directory arrives by itself in a batch
+	# (--files-from does not check its parents), so exclude DIR/** too.
 	for t in ${pats[@]+"${pats[@]}"}; do
-		EXCLUDE_A+=("--exclude=${t}")
+		EXCLUDE_A+=("--exclude=${t}" "--exclude=${t%/}/**")
 	done
 	command -v -- "${C[RSYNC_BIN]}" >/dev/null ||
 	    die "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
@@ -385,7 +387,7 @@ w_run() {
 	log "${level}" "${mode/list/batch} target=${TARGET_LIST[i]}" \
 	    "files=${names} transferred=${FILES_SENT} bytes=${BYTES}" \
 	    "duration=${dur} lag=${lag} rc=${RC}${CLASS/#ok/}"
-	if (( RC )); then
+	if [[ ${CLASS} != ok ]]; then
 		while IFS= read -r err; do
 			log "${level}" "target=${TARGET_LIST[i]}: ${err}"
 		done < <(head -n 5 -- "${d}/rsync.err")
