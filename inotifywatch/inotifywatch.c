@@ -71,6 +71,12 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int
+stats_rows(void *ctx, itl_stats_fn fn, void *arg)
+{
+	return itl_stats_foreach(ctx, fn, arg);
+}
+
 /* Print the table (or "No events occurred.") and flush. */
 static int
 report(struct iw *w)
@@ -78,7 +84,8 @@ report(struct iw *w)
 	int r;
 
 	w->out.len = 0;
-	if ((r = iw_table_render(w->ctx, &w->tcfg, &w->out)) < 0) {
+	if ((r = iw_table_render(&w->tcfg, stats_rows, w->ctx,
+	    &w->out)) < 0) {
 		cli_err("%s\n", strerror(-r));
 		return -1;
 	}

@@ -55,11 +55,15 @@ struct iw_table_cfg {
 	struct iw_sort sort;
 };
 
-/* Render the table of ctx's statistics into out (appended).  Returns 1
- * when at least one event was counted, 0 when none was (nothing is
- * appended: the caller says "No events occurred."), or -errno. */
-int iw_table_render(struct itl *ctx, const struct iw_table_cfg *cfg,
-    struct itl_buf *out);
+/* Where the rows come from: calls fn on every row as itl_stats_foreach()
+ * does (the tool passes a context's rows, the unit test its own). */
+typedef int (*iw_rows_fn)(void *src, itl_stats_fn fn, void *arg);
+
+/* Render the table of the rows into out (appended).  Returns 1 when at
+ * least one event was counted, 0 when none was (nothing is appended: the
+ * caller says "No events occurred."), or -errno. */
+int iw_table_render(const struct iw_table_cfg *cfg, iw_rows_fn rows,
+    void *src, struct itl_buf *out);
 /* Nonzero when bit has a column (and so can be a sort key). */
 int iw_table_column(uint32_t bit);
 

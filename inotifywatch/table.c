@@ -10,7 +10,8 @@
  * Rows are sorted by the key (total or one column), ascending or
  * descending, ties always by ascending wd.
  *
- * The rows come from the library's counters (live and removed watches).
+ * The rows come from the library's counters (live and removed watches),
+ * walked twice: once for the column sums, once to collect the rows.
  * Bits that -r added to the kernel mask only to follow new directories
  * (cfg->uncounted) are taken out of every total: each inotify event has
  * exactly one event bit, so total - hits[bit] is what the user asked for.
@@ -287,19 +288,19 @@ cleanup(struct tab *t)
 }
 
 int
-iw_table_render(struct itl *ctx, const struct iw_table_cfg *cfg,
+iw_table_render(const struct iw_table_cfg *cfg, iw_rows_fn rows, void *src,
     struct itl_buf *out)
 {
 	struct tab t;
 	int e;
 
 	setup(&t, cfg);
-	if ((e = itl_stats_foreach(ctx, sum_row, &t)) < 0)
+	if ((e = rows(src, sum_row, &t)) < 0)
 		return e;
 	if (t.gtotal == 0)
 		return 0;
 	choose_columns(&t);
-	e = itl_stats_foreach(ctx, add_row, &t);
+	e = rows(src, add_row, &t);
 	if (e == 0 && t.error != 0)
 		e = t.error;
 	if (e == 0) {

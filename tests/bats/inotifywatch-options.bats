@@ -383,3 +383,19 @@ inotify watches yet.  If you are sure you want me to exit, interrupt me again.
 No statistics collected, asked to abort before all watches could be established.
 ERR
 }
+
+@test "fsnotifywatch uses fanotify by default" {
+	"$FSNOTIFYWATCH" d >w.out 2>w.err &
+	IW_PIDS[w]=$!
+	wait_for 10 file_has w.err "collecting statistics\|Couldn't initialize"
+	if grep -q "Couldn't initialize" w.err; then
+		# No fanotify here (or not yet): it must have been asked for.
+		iw_reap w
+		[ "$IW_STATUS" -eq 1 ]
+		grep -q "^Couldn't initialize fanotify: " w.err
+		return
+	fi
+	cat /proc/"${IW_PIDS[w]}"/fdinfo/* | grep -q '^fanotify'
+	iw_stop w
+	[ "$IW_STATUS" -eq 0 ]
+}
