@@ -181,6 +181,16 @@ void itl_stats_reset(struct itl *ctx);
 long itl_stats_watch(const struct itl *ctx, const struct itl_watch *w,
     uint32_t bit);
 long itl_stats_total(const struct itl *ctx, uint32_t bit);
+/* Visit every row: live watches (path as rendered now), then watches that
+ * were removed after counting something (path as it was last; a row is taken
+ * up again when that path is watched again).  hits[] is indexed by bit
+ * number (itl_events_bit), total counts every event delivered on the watch
+ * (IGNORED included), wd is the watch's (last) wd, for upstream's tie order.
+ * fn must not add or remove watches; a nonzero return stops the walk and is
+ * returned.  -EINVAL without stats. */
+typedef int (*itl_stats_fn)(const char *path, const long *hits, long total,
+    int wd, void *arg);
+int itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg);
 
 /* ---- api.c: upstream entry points ----------------------------------- */
 

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * inotify.c: the context, and reading events.  One read() fills an aligned
+ * buffer with a batch; records are checked before use and handed out one at
+ * a time; synthetic events from the new-directory scan go first.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itl-core.h"
+
+int
+itl_open(struct itl **out, const struct itl_config *cfg)
+{
+	static const struct itl_config defaults;
+	struct itl *ctx;
+	int r;
+
+	if (cfg == NULL)
+		cfg = &defaults;
+	if (cfg->backend == ITL_FANOTIFY)
+		return -ENOSYS;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return -ENOMEM;
+	ctx->cfg = *cfg;
+	ctx->free_id = ITL_NONE;
+	ctx->path_id = ITL_NONE;
+	ctx->ok_pos = SIZE_MAX;
+	ctx->drop_wd = -1;
+	ctx->mv_wd = -1;
+	ctx->mv_id = ITL_NONE;
+	if (cfg->track_new_dirs)
+		ctx->extra_mask = ITL_TRACK_BITS;
+	ctx->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ctx->fd < 0) {
+		r = -errno;
+		free(ctx);
+		return r;
+	}
+	if (cfg->stats && (r = itl_stats_init(ctx)) < 0) {
+		itl_close(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+itl_close(struct itl *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->fd >= 0)
+		close(ctx->fd);
+	itl_stats_free(ctx);
+	itl_filter_free(ctx);
+	itl_nodes_free(ctx);
+	itl_buf_free(&ctx->path);
+	itl_buf_free(&ctx->walk);
+	itl_buf_free(&ctx->names);
+	itl_buf_free(&ctx->tmp);
+	itl_buf_free(&ctx->synth);
+	free(ctx);
+}
+
+int
+itl_fd(const struct itl *ctx)
+{
+	return ctx->fd;
+}
+
+/* The record at raw[pos], or NULL if it is truncated. */
+static struct inotify_event *
+record(struct itl *ctx, size_t pos)
+{
+	struct inotify_event *ie;
+	size_t left = ctx->end - pos;
+
+	if (left < sizeof(*ie))
+		return NULL;
+	ie = (struct inotify_event *)(void *)(ctx->raw + pos);
+	if (ie->len > left - sizeof(*ie))
+		return NULL;
+	if (ie->len != 0 && memchr(ie->name, '\0', ie->len) == NULL)
+		return NULL;
+	return ie;
+}
+
+static void
+make_event(struct itl_event *ev, struct inotify_event *ie, uint32_t flags)
+{
+	ev->wd = ie->wd;
+	ev->mask = ie->mask;
+	ev->cookie = ie->cookie;
+	ev->name = ie->len != 0 ? ie->name : "";
+	ev->name_len = ie->len != 0 ? (uint32_t)strlen(ie->name) : 0;
+	ev->flags = flags;
+	ev->error = 0;
+	ev->raw = ie;
+}
+
+static int
+is_overflow(const struct inotify_event *ie)
+{
+	return ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW) != 0;
+}
+
+/* Find the next record that will be delivered, so that itl_pending() can
+ * tell the truth: a caller that sees 0 flushes before we may block. */
+static void
+lookahead(struct itl *ctx)
+{
+	struct inotify_event *ie;
+	struct itl_event ev;
+	size_t p;
+
+	ctx->ok_pos = SIZE_MAX;
+	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
+		ie = record(ctx, p);
+		if (ie == NULL || is_overflow(ie)) {
+			ctx->ok_pos = p;	/* an error or overflow is news */
+			return;
+		}
+		if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE)
+			continue;
+		make_event(&ev, ie, 0);
+		if (!itl_filter_drops(ctx, &ev)) {
+			ctx->ok_pos = p;
+			return;
+		}
+	}
+}
+
+/* Work left over from the event delivered last. */
+static void
+settle(struct itl *ctx)
+{
+	uint32_t id;
+
+	if (ctx->drop_wd >= 0) {
+		id = itl_node_by_wd(ctx, ctx->drop_wd);
+		if (id != ITL_NONE)
+			itl_node_drop(ctx, id);
+		ctx->drop_wd = -1;
+	}
+	if (ctx->synth_head == ctx->synth.len)
+		ctx->synth_head = ctx->synth.len = 0;
+}
+
+/* 1: ctx->ev is to be delivered; 0: dropped. */
+static int
+take_synth(struct itl *ctx)
+{
+	struct itl_synth *s;
+
+	s = (struct itl_synth *)(void *)(ctx->synth.data + ctx->synth_head);
+	ctx->synth_head += s->size;
+	if (itl_node_by_wd(ctx, s->ev.wd) == ITL_NONE)
+		return 0;
+	make_event(&ctx->ev, &s->ev, s->flags);
+	ctx->ev.error = s->error;
+	if (itl_filter_drops(ctx, &ctx->ev))
+		return 0;
+	return 1;
+}
+
+/* 1: ctx->ev is to be delivered; 0: dropped; -EIO: bad record. */
+static int
+take_raw(struct itl *ctx)
+{
+	struct inotify_event *ie = record(ctx, ctx->pos);
+	size_t at = ctx->pos;
+
+	if (ie == NULL) {
+		ctx->pos = ctx->end;
+		return -EIO;
+	}
+	ctx->pos += sizeof(*ie) + ie->len;
+	make_event(&ctx->ev, ie, 0);
+	if (is_overflow(ie))
+		return 1;
+	if (ctx->mv_wd >= 0 && !((ie->mask & IN_MOVED_TO) &&
+	    ie->cookie == ctx->mv_cookie))
+		itl_recurse_flush(ctx);
+	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE)
+		return 0;
+	if (ctx->cfg.track_new_dirs)
+		itl_recurse_event(ctx, &ctx->ev);
+	if (ie->mask & IN_IGNORED)
+		ctx->drop_wd = ie->wd;
+	if (at != ctx->ok_pos && itl_filter_drops(ctx, &ctx->ev)) {
+		settle(ctx);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+remaining_ms(struct timespec *start, int timeout_ms)
+{
+	struct timespec now;
+	long long ms;
+
+	if (timeout_ms < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (start->tv_sec == 0 && start->tv_nsec == 0) {
+		*start = now;
+		return timeout_ms;
+	}
+	ms = (now.tv_sec - start->tv_sec) * 1000LL +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+	return ms >= timeout_ms ? 0 : (int)(timeout_ms - ms);
+}
+
+/* Read the next batch: 1 when there is one, 0 on timeout, -errno. */
+static int
+fill(struct itl *ctx, int timeout_ms, struct timespec *start)
+{
+	struct pollfd pfd = { ctx->fd, POLLIN, 0 };
+	ssize_t n;
+	int ms, r;
+
+	for (;;) {
+		n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
+		if (n > 0) {
+			ctx->pos = 0;
+			ctx->end = (size_t)n;
+			ctx->ok_pos = SIZE_MAX;
+			return 1;
+		}
+		if (n == 0)
+			return -EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		/* The queue is empty: a MOVED_FROM still unpaired left the
+		 * tree. */
+		itl_recurse_flush(ctx);
+		ms = remaining_ms(start, timeout_ms);
+		if (ms == 0)
+			return 0;
+		r = poll(&pfd, 1, ms);
+		if (r < 0)
+			return -errno;
+		if (r == 0 && timeout_ms >= 0)
+			return 0;
+	}
+}
+
+int
+itl_next(struct itl *ctx, int timeout_ms, const struct itl_event **evp)
+{
+	struct timespec start = {0, 0};
+	int r;
+
+	settle(ctx);
+	for (;;) {
+		if (ctx->synth_head < ctx->synth.len)
+			r = take_synth(ctx);
+		else if (ctx->pos < ctx->end)
+			r = take_raw(ctx);
+		else {
+			r = fill(ctx, timeout_ms, &start);
+			if (r <= 0)
+				return r;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		if (r == 1)
+			break;
+	}
+	if (ctx->stats != NULL)
+		itl_stats_record(ctx, &ctx->ev);
+	if (ctx->synth_head == ctx->synth.len)
+		lookahead(ctx);
+	*evp = &ctx->ev;
+	return 1;
+}
+
+int
+itl_pending(const struct itl *ctx)
+{
+	return ctx->synth_head < ctx->synth.len || ctx->ok_pos != SIZE_MAX;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * itl-core.h: the private layout of struct itl and the helpers the library
+ * files share.  Not for the tools: they use itl.h only.
+ *
+ * Watches are nodes in a forest: a root holds the path as given (plus '/'
+ * for a directory), a child holds its entry name and the id of its parent,
+ * so renaming a directory renames every descendant at once.  Nodes are
+ * addressed by a 32-bit id (ctx->node[id]); the wd table and the optional
+ * (parent, name) index store ids in open-addressing tables.
+ */
+#ifndef ITL_CORE_H
+#define ITL_CORE_H
+
+#include <regex.h>
+#include <stdint.h>
+#include <sys/inotify.h>
+
+#include "itl.h"
+
+#define ITL_NONE	UINT32_MAX
+#define ITL_RAW_SIZE	(256 * 1024)
+#define ITL_TRACK_BITS	(IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO)
+#define ITL_NBITS	32
+
+struct itl_watch {
+	uint32_t parent;	/* node id; ITL_NONE for a root */
+	int wd;			/* -1: not watched (pending or zombie) */
+	uint32_t nchild;	/* nodes whose parent this is */
+	uint16_t len;		/* strlen(name) */
+	char name[];		/* root: stored path; child: entry name */
+};
+
+/* Open-addressing table of ids (slot = id + 1, 0 = empty), linear probing,
+ * backward-shift deletion: no tombstones, so churn does not grow it. */
+struct itl_tab {
+	uint32_t *slot;
+	uint32_t cap;		/* power of two, or 0 */
+	uint32_t count;
+};
+typedef uint32_t (*itl_tab_hash_fn)(const struct itl *, uint32_t id);
+
+/* Header of a synthetic event in ctx->synth. */
+struct itl_synth {
+	uint32_t flags;
+	int error;
+	uint32_t size;		/* whole record: header + event + name */
+	uint32_t pad;
+	struct inotify_event ev;
+};
+
+struct itl_stat_row {
+	long hits[ITL_NBITS];
+	long total;
+	int wd;			/* last wd */
+	char *path;		/* set while retired (watch removed) */
+};
+
+struct itl_stats {
+	long hits[ITL_NBITS];
+	long total;
+	uint32_t *row_of;	/* node id -> row index + 1 */
+	uint32_t row_cap;
+	struct itl_stat_row **row;
+	uint32_t nrow, row_alloc;
+	uint32_t nfree_hint;	/* no free row below this */
+	struct itl_tab retired;	/* path -> row index */
+};
+
+struct itl {
+	struct itl_config cfg;
+	int fd;
+	uint32_t extra_mask;	/* bits the context adds to every watch */
+	uint32_t tree_mask;	/* kernel mask for new directories */
+
+	struct itl_watch **node; /* by id; a free slot holds (next << 1) | 1 */
+	uint32_t nnode, node_cap, free_id;
+	size_t live;		/* nodes with a wd */
+	struct itl_tab bywd;
+	struct itl_tab byname;	/* built on first use */
+	int byname_on;
+
+	struct itl_buf path;	/* last rendered path (NUL-terminated) */
+	uint32_t path_id;	/* whose path is in it, ITL_NONE */
+	struct itl_buf walk;	/* paths during walks */
+	struct itl_buf names;	/* entry names during walks */
+	struct itl_buf tmp;	/* filter subject, misc. */
+
+	/* reading */
+	size_t pos, end;	/* records in raw[pos, end) */
+	size_t ok_pos;		/* record known to be deliverable, or SIZE_MAX */
+	struct itl_buf synth;	/* queued synthetic events */
+	size_t synth_head;
+	struct itl_event ev;
+	int drop_wd;		/* IGNORED: remove after delivery, or -1 */
+	int mv_wd;		/* pending MOVED_FROM|ISDIR: parent wd, or -1 */
+	uint32_t mv_cookie;
+	uint32_t mv_id;		/* its watched node, or ITL_NONE */
+
+	/* filter */
+	regex_t re;
+	int re_on, re_flags;
+
+	struct itl_stats *stats;
+
+	_Alignas(struct inotify_event) char raw[ITL_RAW_SIZE];
+};
+
+/* watch.c: tables and nodes */
+uint32_t itl_tab_find(const struct itl *, const struct itl_tab *, uint32_t h,
+    int (*eq)(const struct itl *, uint32_t, const void *), const void *key,
+    uint32_t *slot);
+int itl_tab_insert(struct itl *, struct itl_tab *, uint32_t h, uint32_t id,
+    itl_tab_hash_fn);
+void itl_tab_delete(struct itl *, struct itl_tab *, uint32_t slot,
+    itl_tab_hash_fn);
+void itl_tab_free(struct itl_tab *);
+uint32_t itl_hash_str(const char *s, size_t len, uint32_t seed);
+
+struct itl_watch *itl_node(const struct itl *, uint32_t id);
+uint32_t itl_node_new(struct itl *, uint32_t parent, const char *name,
+    size_t len);
+int itl_node_bind(struct itl *, uint32_t id, int wd);
+void itl_node_drop(struct itl *, uint32_t id);
+uint32_t itl_node_by_wd(const struct itl *, int wd);
+uint32_t itl_node_child(struct itl *, uint32_t parent, const char *name,
+    size_t len);
+int itl_node_move(struct itl *, uint32_t id, uint32_t parent,
+    const char *name, size_t len);
+const char *itl_node_path(struct itl *, uint32_t id, size_t *len);
+int itl_node_is_below(const struct itl *, uint32_t id, uint32_t top);
+void itl_nodes_free(struct itl *);
+
+/* recurse.c: new-directory bookkeeping */
+void itl_recurse_event(struct itl *, struct itl_event *);
+void itl_recurse_flush(struct itl *);
+void itl_recurse_remove_tree(struct itl *, uint32_t top);
+
+/* filter.c */
+int itl_filter_drops(struct itl *, const struct itl_event *);
+int itl_filter_set_raw(struct itl *, const char *, int cflags, int flags);
+void itl_filter_free(struct itl *);
+
+/* stats.c */
+int itl_stats_init(struct itl *);
+void itl_stats_free(struct itl *);
+int itl_stats_attach(struct itl *, uint32_t id);
+void itl_stats_retire(struct itl *, uint32_t id);
+void itl_stats_record(struct itl *, const struct itl_event *);
+
+#endif /* ITL_CORE_H */

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * recurse.c: recursive watches.  The initial walk is post-order (children
+ * get their wds before their parent, as upstream).  A directory that appears
+ * later is watched first and read afterwards, so nothing created in it is
+ * missed: what the read finds is queued as synthetic events.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "itl-core.h"
+
+static int
+skippable(int r)
+{
+	return r == -EACCES || r == -ENOENT || r == -ELOOP || r == -ENOTDIR;
+}
+
+/* Is the entry path in ctx->walk excluded?  Exact string, a trailing '/'
+ * on the exclusion ignored. */
+static int
+excluded(const struct itl *ctx, const char *const *excl)
+{
+	size_t n;
+
+	for (; excl != NULL && *excl != NULL; excl++) {
+		n = strlen(*excl);
+		if (n > 0 && (*excl)[n - 1] == '/')
+			n--;
+		if (n == ctx->walk.len && memcmp(*excl, ctx->walk.data, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Entry type without following symlinks: DT_DIR, DT_REG, other, or
+ * DT_UNKNOWN when it vanished. */
+static int
+entry_type(int dfd, const struct dirent *de, off_t *size)
+{
+	struct stat st;
+	int t = de->d_type;
+
+	if (t != DT_UNKNOWN && !(t == DT_REG && size != NULL))
+		return t;
+	if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return DT_UNKNOWN;
+	if (size != NULL)
+		*size = st.st_size;
+	if (S_ISDIR(st.st_mode))
+		return DT_DIR;
+	return S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+}
+
+static int
+push_name(struct itl *ctx, const char *name)
+{
+	return itl_buf_append(&ctx->names, name, strlen(name) + 1);
+}
+
+/* Append "name/" to ctx->walk, NUL-terminated (the NUL not counted). */
+static int
+walk_push(struct itl *ctx, const char *name, size_t len, int slash)
+{
+	if (itl_buf_append(&ctx->walk, name, len) < 0 ||
+	    (slash && itl_buf_putc(&ctx->walk, '/') < 0) ||
+	    itl_buf_reserve(&ctx->walk, 1) < 0)
+		return -ENOMEM;
+	ctx->walk.data[ctx->walk.len] = '\0';
+	return 0;
+}
+
+static void
+walk_pop(struct itl *ctx, size_t base)
+{
+	ctx->walk.len = base;
+	ctx->walk.data[base] = '\0';
+}
+
+/* The names of the subdirectories of the directory at ctx->walk, onto
+ * ctx->names.  -errno when it cannot be opened. */
+static int
+list_subdirs(struct itl *ctx, int top)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    (top ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		if (entry_type(fd, de, NULL) == DT_DIR)
+			r = push_name(ctx, de->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
+static int
+drop_fail(struct itl *ctx, uint32_t id, int r)
+{
+	itl_node_drop(ctx, id);
+	return r;
+}
+
+/* Post-order walk below node id, whose path is in ctx->walk. */
+static int
+walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
+{
+	size_t base = ctx->walk.len, nbase = ctx->names.len, off, len;
+	uint32_t child;
+	int r, wd;
+	const char *name;
+
+	r = list_subdirs(ctx, top);
+	if (r < 0) {
+		ctx->names.len = nbase;
+		return drop_fail(ctx, id, !top && skippable(r) ? 0 : r);
+	}
+	for (off = nbase; off < ctx->names.len; off += len + 1) {
+		name = ctx->names.data + off;
+		len = strlen(name);
+		if (walk_push(ctx, name, len, 0) < 0)
+			return drop_fail(ctx, id, -ENOMEM);
+		if (!excluded(ctx, excl)) {
+			child = itl_node_new(ctx, id, name, len);
+			if (child == ITL_NONE || walk_push(ctx, "", 0, 1) < 0)
+				return drop_fail(ctx, id, -ENOMEM);
+			r = walk(ctx, child, excl, 0);
+			if (r < 0) {
+				ctx->names.len = nbase;
+				return drop_fail(ctx, id, r);
+			}
+		}
+		walk_pop(ctx, base);
+	}
+	ctx->names.len = nbase;
+	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
+	if (wd < 0) {
+		r = -errno;
+		return drop_fail(ctx, id, !top && skippable(r) ? 0 : r);
+	}
+	r = itl_node_bind(ctx, id, wd);
+	if (r < 0)
+		itl_node_drop(ctx, id);
+	return r == -EEXIST ? 0 : r;
+}
+
+int
+itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
+    const char *const *excl)
+{
+	struct stat st;
+	size_t len = strlen(path);
+	uint32_t id;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return itl_watch_add(ctx, path, mask);
+	ctx->tree_mask = mask | ctx->extra_mask;
+	ctx->walk.len = 0;
+	ctx->names.len = 0;
+	if (walk_push(ctx, path, len, len == 0 || path[len - 1] != '/') < 0)
+		return -ENOMEM;
+	id = itl_node_new(ctx, ITL_NONE, ctx->walk.data, ctx->walk.len);
+	if (id == ITL_NONE)
+		return -ENOMEM;
+	return walk(ctx, id, excl, 1);
+}
+
+/* ---- directories that appear while we watch --------------------------- */
+
+static int
+queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
+    uint32_t flags, int error)
+{
+	struct itl_synth *s;
+	size_t len = strlen(name), padded = (len + 8) & ~(size_t)7;
+	size_t size = sizeof(*s) + padded;
+	int r;
+
+	r = itl_buf_reserve(&ctx->synth, size);
+	if (r < 0)
+		return r;
+	s = (struct itl_synth *)(void *)(ctx->synth.data + ctx->synth.len);
+	memset(s, 0, size);
+	s->flags = flags | ITL_EVF_SYNTHETIC;
+	s->error = error;
+	s->size = (uint32_t)size;
+	s->ev.wd = wd;
+	s->ev.mask = mask;
+	s->ev.len = (uint32_t)padded;
+	memcpy(s->ev.name, name, len);
+	ctx->synth.len += size;
+	return 0;
+}
+
+/* Read the new directory at ctx->walk (node id, watched): queue CREATE and
+ * CLOSE_WRITE for what it holds when scanning, and collect its subdirs. */
+static int
+read_new(struct itl *ctx, int wd, int scan)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, t, r = 0;
+	off_t size = 0;
+
+	fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (fd < 0)
+		return 0;	/* gone already: its DELETE follows */
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		t = entry_type(fd, de, scan ? &size : NULL);
+		if (t == DT_DIR) {
+			r = push_name(ctx, de->d_name);
+			continue;
+		}
+		if (!scan || t == DT_UNKNOWN)
+			continue;
+		r = queue_synth(ctx, wd, IN_CREATE, de->d_name, 0, 0);
+		if (r == 0 && t == DT_REG && size > 0)
+			r = queue_synth(ctx, wd, IN_CLOSE_WRITE, de->d_name,
+			    0, 0);
+	}
+	closedir(d);
+	return r;
+}
+
+/* Watch the directory "name" in node parent, whose path + name + '/' is in
+ * ctx->walk, then what it holds.  *flags gets ITL_EVF_NEWDIR when a watch
+ * was added.  -errno when that watch could not be added. */
+static int
+watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
+    int scan, uint32_t *flags)
+{
+	size_t base = ctx->walk.len, nbase = ctx->names.len, off, n;
+	uint32_t id, f;
+	int wd, r;
+	const char *sub;
+
+	*flags = 0;
+	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
+	if (wd < 0)
+		return -errno;
+	if (itl_node_by_wd(ctx, wd) != ITL_NONE)
+		return 0;
+	id = itl_node_new(ctx, parent, name, len);
+	if (id == ITL_NONE)
+		return -ENOMEM;
+	r = itl_node_bind(ctx, id, wd);
+	if (r < 0)
+		return drop_fail(ctx, id, r);
+	*flags = ITL_EVF_NEWDIR;
+	r = read_new(ctx, wd, scan);
+	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
+		sub = ctx->names.data + off;
+		n = strlen(sub);
+		r = walk_push(ctx, sub, n, 1);
+		if (r < 0)
+			break;
+		r = watch_new(ctx, id, ctx->names.data + off, n, scan, &f);
+		walk_pop(ctx, base);
+		sub = ctx->names.data + off;
+		if (skippable(r))
+			continue;
+		if (scan)
+			r = queue_synth(ctx, wd, IN_CREATE | IN_ISDIR, sub,
+			    f != 0 ? f : (r < 0 ? ITL_EVF_NEWDIR_FAILED : 0),
+			    r < 0 ? r : 0);
+		else
+			r = 0;
+	}
+	ctx->names.len = nbase;
+	return r == -ENOMEM ? r : 0;
+}
+
+/* The event announces directory name in the watched directory ev->wd. */
+static void
+new_dir(struct itl *ctx, struct itl_event *ev, int scan)
+{
+	uint32_t parent = itl_node_by_wd(ctx, ev->wd), flags;
+	const char *p;
+	size_t len;
+	int r;
+
+	p = itl_node_path(ctx, parent, &len);
+	ctx->walk.len = 0;
+	ctx->names.len = 0;
+	if (p == NULL || walk_push(ctx, p, len, 0) < 0 ||
+	    walk_push(ctx, ev->name, ev->name_len, 1) < 0)
+		r = -ENOMEM;
+	else
+		r = watch_new(ctx, parent, ev->name, ev->name_len, scan,
+		    &flags);
+	if (r == 0)
+		ev->flags |= flags;
+	else if (!skippable(r)) {
+		ev->flags |= ITL_EVF_NEWDIR_FAILED;
+		ev->error = r;
+	}
+}
+
+/* Remove the watches of node top and everything below it. */
+void
+itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
+{
+	int *wds;
+	size_t n = 0, i;
+	uint32_t id;
+
+	wds = malloc((ctx->bywd.count + 1) * sizeof(*wds));
+	if (wds == NULL)
+		return;
+	for (i = 0; i < ctx->bywd.cap; i++) {
+		if (ctx->bywd.slot[i] == 0)
+			continue;
+		id = ctx->bywd.slot[i] - 1;
+		if (itl_node_is_below(ctx, id, top))
+			wds[n++] = ctx->node[id]->wd;
+	}
+	for (i = 0; i < n; i++) {
+		(void)inotify_rm_watch(ctx->fd, wds[i]);
+		id = itl_node_by_wd(ctx, wds[i]);
+		if (id != ITL_NONE)
+			itl_node_drop(ctx, id);
+	}
+	free(wds);
+}
+
+/* The MOVED_FROM seen last was not followed by its MOVED_TO: the
+ * directory left the tree. */
+void
+itl_recurse_flush(struct itl *ctx)
+{
+	if (ctx->mv_wd < 0)
+		return;
+	if (ctx->mv_id != ITL_NONE)
+		itl_recurse_remove_tree(ctx, ctx->mv_id);
+	ctx->mv_wd = -1;
+	ctx->mv_id = ITL_NONE;
+}
+
+static void
+moved_to(struct itl *ctx, struct itl_event *ev)
+{
+	uint32_t parent = itl_node_by_wd(ctx, ev->wd), id = ctx->mv_id;
+
+	if (ctx->mv_wd >= 0 && ev->cookie == ctx->mv_cookie &&
+	    id != ITL_NONE) {
+		ctx->mv_wd = -1;
+		ctx->mv_id = ITL_NONE;
+		if (itl_node_move(ctx, id, parent, ev->name, ev->name_len) < 0)
+			itl_recurse_remove_tree(ctx, id);
+		return;
+	}
+	ctx->mv_wd = -1;
+	ctx->mv_id = ITL_NONE;
+	new_dir(ctx, ev, 0);
+}
+
+void
+itl_recurse_event(struct itl *ctx, struct itl_event *ev)
+{
+	uint32_t parent, id;
+
+	if (!(ev->mask & IN_ISDIR))
+		return;
+	if (ev->mask & IN_CREATE)
+		new_dir(ctx, ev, ctx->cfg.scan_new_dirs);
+	else if (ev->mask & IN_MOVED_TO)
+		moved_to(ctx, ev);
+	else if (ev->mask & IN_MOVED_FROM) {
+		parent = itl_node_by_wd(ctx, ev->wd);
+		id = itl_node_child(ctx, parent, ev->name, ev->name_len);
+		ctx->mv_wd = ev->wd;
+		ctx->mv_cookie = ev->cookie;
+		ctx->mv_id = id != ITL_NONE && itl_node(ctx, id)->wd >= 0 ?
+		    id : ITL_NONE;
+	}
+}

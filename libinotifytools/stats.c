@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * stats.c: hit counters per watch (hits[] indexed by bit number) and in
+ * total.  A removed watch's row is kept under its last path, and taken up
+ * again when that path is watched again, so inotifywatch can still print it
+ * and churn does not grow memory.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itl-core.h"
+
+static int
+bit_index(uint32_t bit)
+{
+	if (bit == 0 || (bit & (bit - 1)) != 0)
+		return -1;
+	return __builtin_ctz(bit);
+}
+
+/* The bits upstream keeps a counter for. */
+#define COUNTED	(IN_ALL_EVENTS | IN_UNMOUNT)
+
+static uint32_t
+retired_hash(const struct itl *ctx, uint32_t row)
+{
+	const char *p = ctx->stats->row[row]->path;
+
+	return itl_hash_str(p, strlen(p), 0);
+}
+
+static int
+retired_eq(const struct itl *ctx, uint32_t row, const void *key)
+{
+	return strcmp(ctx->stats->row[row]->path, key) == 0;
+}
+
+int
+itl_stats_init(struct itl *ctx)
+{
+	struct itl_stats *st;
+	uint32_t i;
+
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -ENOMEM;
+	st->row_cap = ctx->node_cap;
+	st->row_of = calloc(st->row_cap + 1, sizeof(*st->row_of));
+	if (st->row_of == NULL) {
+		free(st);
+		return -ENOMEM;
+	}
+	ctx->stats = st;
+	for (i = 0; i < ctx->bywd.cap; i++)
+		if (ctx->bywd.slot[i] != 0)
+			(void)itl_stats_attach(ctx, ctx->bywd.slot[i] - 1);
+	return 0;
+}
+
+void
+itl_stats_free(struct itl *ctx)
+{
+	struct itl_stats *st = ctx->stats;
+	uint32_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nrow; i++) {
+		if (st->row[i] != NULL)
+			free(st->row[i]->path);
+		free(st->row[i]);
+	}
+	free(st->row);
+	free(st->row_of);
+	itl_tab_free(&st->retired);
+	free(st);
+	ctx->stats = NULL;
+}
+
+static int
+row_new(struct itl_stats *st, uint32_t *idx)
+{
+	struct itl_stat_row **n;
+	uint32_t i, cap;
+
+	for (i = st->nfree_hint; i < st->nrow && st->row[i] != NULL; i++)
+		;
+	if (i == st->nrow) {
+		if (st->nrow == st->row_alloc) {
+			cap = st->row_alloc ? st->row_alloc * 2 : 64;
+			n = realloc(st->row, cap * sizeof(*n));
+			if (n == NULL)
+				return -ENOMEM;
+			st->row = n;
+			st->row_alloc = cap;
+		}
+		st->row[st->nrow++] = NULL;
+	}
+	st->row[i] = calloc(1, sizeof(*st->row[i]));
+	if (st->row[i] == NULL)
+		return -ENOMEM;
+	st->nfree_hint = i + 1;
+	*idx = i;
+	return 0;
+}
+
+/* Give watch node id a row: the retired one of its path, or a new one. */
+int
+itl_stats_attach(struct itl *ctx, uint32_t id)
+{
+	struct itl_stats *st = ctx->stats;
+	const char *p;
+	size_t len;
+	uint32_t idx = ITL_NONE, slot;
+	int r;
+
+	if (st->row_of[id] != 0)
+		return 0;
+	if (st->retired.count != 0 && (p = itl_node_path(ctx, id, &len))) {
+		idx = itl_tab_find(ctx, &st->retired, itl_hash_str(p, len, 0),
+		    retired_eq, p, &slot);
+		if (idx != ITL_NONE) {
+			itl_tab_delete(ctx, &st->retired, slot, retired_hash);
+			free(st->row[idx]->path);
+			st->row[idx]->path = NULL;
+		}
+	}
+	if (idx == ITL_NONE && (r = row_new(st, &idx)) < 0)
+		return r;
+	st->row[idx]->wd = itl_node(ctx, id)->wd;
+	st->row_of[id] = idx + 1;
+	return 0;
+}
+
+/* Watch node id goes away: keep its row under its path if it counted
+ * anything. */
+void
+itl_stats_retire(struct itl *ctx, uint32_t id)
+{
+	struct itl_stats *st = ctx->stats;
+	struct itl_stat_row *row;
+	uint32_t idx = st->row_of[id];
+	const char *p;
+
+	if (idx-- == 0)
+		return;
+	st->row_of[id] = 0;
+	row = st->row[idx];
+	p = row->total != 0 ? itl_node_path(ctx, id, NULL) : NULL;
+	if (p != NULL && (row->path = strdup(p)) != NULL &&
+	    itl_tab_insert(ctx, &st->retired, retired_hash(ctx, idx), idx,
+	    retired_hash) == 0)
+		return;
+	free(row->path);
+	free(row);
+	st->row[idx] = NULL;
+	if (idx < st->nfree_hint)
+		st->nfree_hint = idx;
+}
+
+static struct itl_stat_row *
+row_of(const struct itl *ctx, int wd)
+{
+	uint32_t id = itl_node_by_wd(ctx, wd), idx;
+
+	if (id == ITL_NONE || ctx->stats == NULL)
+		return NULL;
+	idx = ctx->stats->row_of[id];
+	return idx == 0 ? NULL : ctx->stats->row[idx - 1];
+}
+
+void
+itl_stats_record(struct itl *ctx, const struct itl_event *ev)
+{
+	struct itl_stats *st = ctx->stats;
+	struct itl_stat_row *row = row_of(ctx, ev->wd);
+	uint32_t m = ev->mask;
+	int b;
+
+	if (row == NULL)
+		return;
+	for (; m != 0; m &= m - 1) {
+		b = __builtin_ctz(m);
+		row->hits[b]++;
+		st->hits[b]++;
+	}
+	row->total++;
+	st->total++;
+}
+
+void
+itl_stats_reset(struct itl *ctx)
+{
+	struct itl_stats *st = ctx->stats;
+	uint32_t i;
+
+	if (st == NULL) {
+		(void)itl_stats_init(ctx);
+		return;
+	}
+	memset(st->hits, 0, sizeof(st->hits));
+	st->total = 0;
+	for (i = 0; i < st->nrow; i++) {
+		if (st->row[i] == NULL)
+			continue;
+		memset(st->row[i]->hits, 0, sizeof(st->row[i]->hits));
+		st->row[i]->total = 0;
+	}
+}
+
+long
+itl_stats_watch(const struct itl *ctx, const struct itl_watch *w,
+    uint32_t bit)
+{
+	struct itl_stat_row *row;
+	int b = bit_index(bit);
+
+	if (ctx->stats == NULL || (bit != 0 && (b < 0 || !(bit & COUNTED))))
+		return -EINVAL;
+	row = w == NULL ? NULL : row_of(ctx, w->wd);
+	if (row == NULL)
+		return -ENOENT;
+	return bit == 0 ? row->total : row->hits[b];
+}
+
+long
+itl_stats_total(const struct itl *ctx, uint32_t bit)
+{
+	int b = bit_index(bit);
+
+	if (ctx->stats == NULL || (bit != 0 && (b < 0 || !(bit & COUNTED))))
+		return -EINVAL;
+	return bit == 0 ? ctx->stats->total : ctx->stats->hits[b];
+}
+
+int
+itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg)
+{
+	struct itl_stats *st = ctx->stats;
+	struct itl_stat_row *row;
+	const char *p;
+	uint32_t i, id;
+	int r;
+
+	if (st == NULL)
+		return -EINVAL;
+	for (i = 0; i < ctx->bywd.cap; i++) {
+		if (ctx->bywd.slot[i] == 0)
+			continue;
+		id = ctx->bywd.slot[i] - 1;
+		if (st->row_of[id] == 0)
+			continue;
+		row = st->row[st->row_of[id] - 1];
+		p = itl_node_path(ctx, id, NULL);
+		if (p != NULL && (r = fn(p, row->hits, row->total, row->wd,
+		    arg)) != 0)
+			return r;
+	}
+	for (i = 0; i < st->nrow; i++) {
+		row = st->row[i];
+		if (row != NULL && row->path != NULL &&
+		    (r = fn(row->path, row->hits, row->total, row->wd, arg)))
+			return r;
+	}
+	return 0;
+}

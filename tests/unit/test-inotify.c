@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-inotify.c: the context and the reader, against the real kernel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itl-core.h"
+#include "tap.h"
+
+static char top[64];
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static void
+touch(const char *dir, const char *name)
+{
+	char p[4096];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static struct itl *
+open_ctx(void)
+{
+	struct itl *ctx = NULL;
+	struct itl_config cfg = {0};
+
+	if (itl_open(&ctx, &cfg) < 0)
+		return NULL;
+	return ctx;
+}
+
+static void
+opens_nonblocking_cloexec(void)
+{
+	struct itl *ctx = open_ctx();
+	int fd;
+
+	ok(ctx != NULL, "itl_open succeeds");
+	fd = itl_fd(ctx);
+	ok(fcntl(fd, F_GETFL) & O_NONBLOCK, "fd is O_NONBLOCK");
+	ok(fcntl(fd, F_GETFD) & FD_CLOEXEC, "fd is FD_CLOEXEC");
+	ok((uintptr_t)ctx->raw % _Alignof(struct inotify_event) == 0 &&
+	    sizeof(ctx->raw) >= 65536, "read buffer aligned and >= 64 KiB");
+	itl_close(ctx);
+}
+
+static void
+fanotify_not_yet(void)
+{
+	struct itl *ctx = NULL;
+	struct itl_config cfg = { .backend = ITL_FANOTIFY };
+	int r = itl_open(&ctx, &cfg);
+
+	ok(r == -ENOSYS || r == 0 || r == -EPERM || r == -EINVAL,
+	    "fanotify: a backend or -ENOSYS (%d)", r);
+	if (r == 0)
+		itl_close(ctx);
+}
+
+static void
+times_out(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	struct timespec t0;
+	long ms;
+
+	is_int(itl_watch_add(ctx, top, IN_ALL_EVENTS), 0, "watch top");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(itl_next(ctx, 0, &ev), 0, "timeout 0 polls");
+	ok(ms_since(&t0) < 50, "timeout 0 returns at once");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(itl_next(ctx, 150, &ev), 0, "timeout 150 ms returns 0");
+	ms = ms_since(&t0);
+	ok(ms >= 140 && ms < 1000, "waited about 150 ms (%ld)", ms);
+	itl_close(ctx);
+}
+
+static void
+delivers_batch_with_pending(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	char want[3][8] = { "a", "b", "c" };
+	int i, r, pend[3] = {0};
+	size_t len;
+
+	is_int(itl_watch_add(ctx, top, IN_CREATE), 0, "watch creates");
+	for (i = 0; i < 3; i++)
+		touch(top, want[i]);
+	for (i = 0; i < 3; i++) {
+		r = itl_next(ctx, 1000, &ev);
+		is_int(r, 1, "event %d", i);
+		if (r != 1)
+			break;
+		is_str(ev->name, want[i], "name %d", i);
+		ok(ev->mask == IN_CREATE, "mask CREATE");
+		is_int(ev->name_len, 1, "name_len");
+		ok(ev->raw != NULL && ev->raw->wd == ev->wd, "raw record");
+		pend[i] = itl_pending(ctx);
+	}
+	ok(pend[0] && pend[1] && !pend[2], "pending until the last (%d%d%d)",
+	    pend[0], pend[1], pend[2]);
+	{
+		char want_path[128];
+
+		snprintf(want_path, sizeof(want_path), "%s/", top);
+		is_str(itl_wd_path(ctx, ev->wd, &len), want_path, "%%w");
+		is_int(len, strlen(want_path), "%%w length");
+	}
+	itl_close(ctx);
+}
+
+static void
+overflow_is_delivered(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	char d[128], name[32];
+	int i, n = 0, seen = 0, r;
+
+	snprintf(d, sizeof(d), "%s/ovf", top);
+	mkdir(d, 0755);
+	is_int(itl_watch_add(ctx, d, IN_ALL_EVENTS), 0, "watch ovf");
+	for (i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		touch(d, name);
+	}
+	while ((r = itl_next(ctx, 0, &ev)) == 1) {
+		n++;
+		if (ev->wd == -1 && (ev->mask & IN_Q_OVERFLOW))
+			seen++;
+	}
+	is_int(r, 0, "drained without error");
+	is_int(seen, 1, "one Q_OVERFLOW after %d events", n);
+	itl_close(ctx);
+	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+unknown_wd_dropped_ignored_removes(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	char f[128], g[128];
+	int r, wd;
+	uint32_t seen = 0;
+
+	snprintf(f, sizeof(f), "%s/f", top);
+	snprintf(g, sizeof(g), "%s/g", top);
+	touch(top, "f");
+	touch(top, "g");
+	is_int(itl_watch_add(ctx, f, IN_ALL_EVENTS), 0, "watch f");
+	is_int(itl_watch_add(ctx, g, IN_ALL_EVENTS), 0, "watch g");
+	is_int(itl_watch_count(ctx), 2, "two watches");
+	wd = itl_watch_wd(itl_watch_by_path(ctx, g));
+	is_int(itl_watch_remove(ctx, wd), 0, "remove g");
+	is_int(itl_watch_remove(ctx, wd), -ENOENT, "remove g again");
+	touch(top, "g");
+	chmod(g, 0600);
+	is_int(itl_next(ctx, 0, &ev), 0, "events of removed wd dropped");
+	unlink(f);
+	while ((r = itl_next(ctx, 1000, &ev)) == 1) {
+		seen |= ev->mask;
+		is_str(itl_wd_path(ctx, ev->wd, NULL), f, "path while live");
+		if (ev->mask & IN_IGNORED)
+			break;
+	}
+	ok(seen == (IN_ATTRIB | IN_DELETE_SELF | IN_IGNORED),
+	    "ATTRIB, DELETE_SELF, IGNORED delivered (%#x)", seen);
+	is_int(itl_watch_count(ctx), 1, "IGNORED watch still there");
+	is_int(itl_next(ctx, 0, &ev), 0, "nothing more");
+	is_int(itl_watch_count(ctx), 0, "dropped after IGNORED");
+	unlink(g);
+	itl_close(ctx);
+}
+
+static void
+truncated_record_is_eio(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	struct inotify_event ie = { .wd = 1, .mask = IN_OPEN, .len = 64 };
+
+	memcpy(ctx->raw, &ie, sizeof(ie));
+	ctx->pos = 0;
+	ctx->end = sizeof(ie) + 8;
+	is_int(itl_next(ctx, 0, &ev), -EIO, "truncated name: -EIO");
+	ctx->pos = 0;
+	ctx->end = 8;
+	is_int(itl_next(ctx, 0, &ev), -EIO, "truncated header: -EIO");
+	is_int(itl_next(ctx, 0, &ev), 0, "then a timeout");
+	itl_close(ctx);
+}
+
+int
+main(void)
+{
+	snprintf(top, sizeof(top), "%s/test-inotify.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (mkdtemp(top) == NULL)
+		return 99;
+	opens_nonblocking_cloexec();
+	fanotify_not_yet();
+	times_out();
+	delivers_batch_with_pending();
+	overflow_is_delivered();
+	unknown_wd_dropped_ignored_removes();
+	truncated_record_is_eio();
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}
