@@ -212,6 +212,18 @@ queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
 	return 0;
 }
 
+/* Set the flags of the synthetic event queued at offset mark. */
+static void
+mark_synth(struct itl *ctx, size_t mark, uint32_t flags, int error)
+{
+	struct itl_synth *s;
+
+	s = (struct itl_synth *)(void *)(ctx->synth.data + mark);
+	s->flags |= flags;
+	if (flags & ITL_EVF_NEWDIR_FAILED)
+		s->error = error;
+}
+
 /* Read the new directory at ctx->walk (node id, watched): queue CREATE and
  * CLOSE_WRITE for what it holds when scanning, and collect its subdirs. */
 static int
@@ -259,6 +271,7 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
     int scan, uint32_t *flags)
 {
 	size_t base = ctx->walk.len, nbase = ctx->names.len, off, n;
+	size_t mark;
 	uint32_t id, f;
 	int wd, r;
 	const char *sub;
@@ -280,20 +293,21 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
 		sub = ctx->names.data + off;
 		n = strlen(sub);
+		mark = ctx->synth.len;
+		if (scan && (r = queue_synth(ctx, wd, IN_CREATE | IN_ISDIR, sub,
+		    0, 0)) < 0)
+			break;
 		r = walk_push(ctx, sub, n, 1);
 		if (r < 0)
 			break;
 		r = watch_new(ctx, id, ctx->names.data + off, n, scan, &f);
 		walk_pop(ctx, base);
-		sub = ctx->names.data + off;
-		if (skippable(r))
-			continue;
 		if (scan)
-			r = queue_synth(ctx, wd, IN_CREATE | IN_ISDIR, sub,
-			    f != 0 ? f : (r < 0 ? ITL_EVF_NEWDIR_FAILED : 0),
-			    r < 0 ? r : 0);
-		else
-			r = 0;
+			mark_synth(ctx, mark, f != 0 ? f : skippable(r) ? 0 :
+			    r < 0 ? ITL_EVF_NEWDIR_FAILED : 0, r);
+		if (r == -ENOMEM)
+			break;
+		r = 0;
 	}
 	ctx->names.len = nbase;
 	return r == -ENOMEM ? r : 0;

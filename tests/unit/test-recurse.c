@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test-recurse.c: recursive watches, new directories, moves. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "itl.h"
+#include "tap.h"
+
+static char top[64];
+static char seen[64 * 1024];	/* "path name MASK\n" lines */
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static const char *
+P(const char *rel)
+{
+	static char buf[8][512];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
+	return buf[i];
+}
+
+static void
+write_file(const char *rel, const char *data)
+{
+	int fd = open(P(rel), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		if (write(fd, data, strlen(data)) < 0)
+			perror("write");
+		close(fd);
+	}
+}
+
+static struct itl *
+open_ctx(int track, int scan)
+{
+	struct itl *ctx = NULL;
+	struct itl_config cfg = { .track_new_dirs = track,
+	    .scan_new_dirs = scan };
+
+	return itl_open(&ctx, &cfg) < 0 ? NULL : ctx;
+}
+
+/* Read until the queue stays empty; record "w f MASK[ S][ N]" lines,
+ * paths relative to top.  Returns the number of synthetic events. */
+static int
+drain(struct itl *ctx)
+{
+	const struct itl_event *ev;
+	char line[1024], ename[ITL_EVENTS_STRMAX];
+	const char *w;
+	size_t n = strlen(top) + 1;
+	int synth = 0;
+
+	seen[0] = '\0';
+	while (itl_next(ctx, 0, &ev) == 1) {
+		w = itl_wd_path(ctx, ev->wd, NULL);
+		itl_events_render(ev->mask, ',', ename, sizeof(ename));
+		snprintf(line, sizeof(line), "%s %s %s%s%s\n",
+		    strlen(w) >= n ? w + n : w, ev->name, ename,
+		    (ev->flags & ITL_EVF_SYNTHETIC) ? " S" : "",
+		    (ev->flags & ITL_EVF_NEWDIR) ? " N" : "");
+		if (strlen(seen) + strlen(line) < sizeof(seen))
+			strcat(seen, line);
+		synth += (ev->flags & ITL_EVF_SYNTHETIC) != 0;
+	}
+	return synth;
+}
+
+static int
+saw(const char *line)
+{
+	char l[600];
+
+	snprintf(l, sizeof(l), "%s\n", line);
+	return strstr(seen, l) != NULL;
+}
+
+static int
+wd_of(struct itl *ctx, const char *rel)
+{
+	struct itl_watch *w = itl_watch_by_path(ctx, P(rel));
+
+	return w == NULL ? -1 : itl_watch_wd(w);
+}
+
+static void
+initial_walk_is_post_order(void)
+{
+	struct itl *ctx = open_ctx(0, 0);
+	int a, ax, r;
+
+	mkdir(P("w"), 0755);
+	mkdir(P("w/a"), 0755);
+	mkdir(P("w/a/x"), 0755);
+	mkdir(P("w/b"), 0755);
+	write_file("w/a/file", "x");
+	symlink("a", P("w/link"));
+	is_int(itl_watch_tree(ctx, P("w"), IN_ALL_EVENTS, NULL), 0, "tree w");
+	is_int(itl_watch_count(ctx), 4, "w, a, a/x, b: symlinks not followed");
+	a = wd_of(ctx, "w/a/");
+	ax = wd_of(ctx, "w/a/x/");
+	r = wd_of(ctx, "w/");
+	ok(ax > 0 && ax < a && a < r, "children before parents (%d %d %d)",
+	    ax, a, r);
+	ok(wd_of(ctx, "w/b/") < r, "b before w");
+	is_int(itl_watch_tree(ctx, P("nonexistent"), IN_ALL_EVENTS, NULL),
+	    -ENOENT, "missing top: -ENOENT");
+	is_int(itl_watch_tree(ctx, P("w/a/file"), IN_ALL_EVENTS, NULL), 0,
+	    "a file: watched as a file");
+	ok(wd_of(ctx, "w/a/file") > 0, "file stored without '/'");
+	itl_close(ctx);
+
+	ctx = open_ctx(0, 0);
+	is_int(itl_watch_tree(ctx, P("w/link"), IN_ALL_EVENTS, NULL), 0,
+	    "symlink on the command line is walked");
+	ok(wd_of(ctx, "w/link/") > 0 && wd_of(ctx, "w/link/x/") > 0,
+	    "stored as link/ and link/x/");
+	itl_close(ctx);
+}
+
+static void
+exclusions_prune(void)
+{
+	struct itl *ctx = open_ctx(0, 0);
+	const char *ex1[] = { P("w/a/"), NULL };
+	const char *ex2[] = { P("w/./a"), NULL };
+	const char *ex3[] = { P("w"), NULL };
+
+	is_int(itl_watch_tree(ctx, P("w"), IN_ALL_EVENTS, ex1), 0, "tree");
+	is_int(itl_watch_count(ctx), 2, "w/a/ (trailing '/') pruned with x");
+	ok(wd_of(ctx, "w/a/") < 0 && wd_of(ctx, "w/a/x/") < 0, "a, a/x out");
+	itl_close(ctx);
+
+	ctx = open_ctx(0, 0);
+	is_int(itl_watch_tree(ctx, P("w"), IN_ALL_EVENTS, ex2), 0, "tree");
+	is_int(itl_watch_count(ctx), 4, "exact string: w/./a excludes nothing");
+	itl_close(ctx);
+
+	ctx = open_ctx(0, 0);
+	is_int(itl_watch_tree(ctx, P("w"), IN_ALL_EVENTS, ex3), 0, "tree");
+	is_int(itl_watch_count(ctx), 4, "the top itself is never excluded");
+	itl_close(ctx);
+}
+
+static void
+new_dirs_scanned(void)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	char cmd[600];
+	int synth;
+
+	mkdir(P("n"), 0755);
+	is_int(itl_watch_tree(ctx, P("n"), IN_ALL_EVENTS, NULL), 0, "tree n");
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && echo x > %s && : > %s",
+	    P("n/a/b/c"), P("n/a/b/c/f"), P("n/a/b/empty"));
+	is_int(system(cmd), 0, "mkdir -p a/b/c; echo x > a/b/c/f");
+	synth = drain(ctx);
+	ok(saw("n/ a CREATE,ISDIR N"), "a created, watched");
+	ok(strstr(seen, "n/a/ b CREATE,ISDIR") != NULL, "b reported");
+	ok(strstr(seen, "n/a/b/ c CREATE,ISDIR") != NULL, "c reported");
+	ok(strstr(seen, "n/a/b/c/ f CREATE") != NULL, "f reported");
+	ok(strstr(seen, "n/a/b/c/ f CLOSE_WRITE,CLOSE") != NULL,
+	    "f written reported");
+	ok(strstr(seen, "n/a/b/ empty CREATE") != NULL, "empty file reported");
+	ok(strstr(seen, "n/a/b/ empty CLOSE_WRITE") == NULL ||
+	    !saw("n/a/b/ empty CLOSE_WRITE,CLOSE S"),
+	    "no synthetic CLOSE_WRITE for an empty file");
+	is_int(itl_watch_count(ctx), 4, "n, a, b, c watched");
+	ok(synth > 0 || strstr(seen, "N\n") != NULL, "scan or real events");
+	if (synth > 0)
+		ok(strstr(seen, "CREATE,ISDIR S N") != NULL ||
+		    strstr(seen, " S") != NULL, "synthetic events flagged");
+	else
+		ok(1, "no race this time");
+
+	/* Without scanning: watched recursively, nothing synthetic. */
+	itl_close(ctx);
+	ctx = open_ctx(1, 0);
+	is_int(itl_watch_tree(ctx, P("n"), IN_ALL_EVENTS, NULL), 0, "tree n");
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", P("n/p/q/r"));
+	is_int(system(cmd), 0, "mkdir -p p/q/r");
+	is_int(drain(ctx), 0, "no synthetic events without scan");
+	ok(wd_of(ctx, "n/p/q/r/") > 0, "p/q/r watched anyway");
+	itl_close(ctx);
+}
+
+static void
+renames_and_moves(void)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	int c, r;
+	char out[600];
+
+	mkdir(P("m"), 0755);
+	mkdir(P("m/a"), 0755);
+	mkdir(P("m/a/b"), 0755);
+	mkdir(P("m/a/b/c"), 0755);
+	mkdir(P("m/y"), 0755);
+	is_int(itl_watch_tree(ctx, P("m"), IN_ALL_EVENTS, NULL), 0, "tree m");
+	c = wd_of(ctx, "m/a/b/c/");
+	is_int(rename(P("m/a"), P("m/z")), 0, "mv m/a m/z");
+	drain(ctx);
+	is_str(itl_wd_path(ctx, c, NULL), P("m/z/b/c/"), "descendant renamed");
+	ok(saw("m/ a MOVED_FROM,ISDIR") && saw("m/ z MOVED_TO,ISDIR"),
+	    "both halves delivered");
+	is_int(rename(P("m/z/b"), P("m/y/b")), 0, "mv m/z/b m/y/b");
+	drain(ctx);
+	is_str(itl_wd_path(ctx, c, NULL), P("m/y/b/c/"), "moved across dirs");
+	write_file("m/y/b/c/f", "1");
+	drain(ctx);
+	ok(saw("m/y/b/c/ f CREATE"), "events under the new path");
+
+	/* out of the tree: the whole subtree goes */
+	r = (int)itl_watch_count(ctx);
+	snprintf(out, sizeof(out), "%s", P("outside"));
+	is_int(rename(P("m/y/b"), out), 0, "mv m/y/b out of the tree");
+	drain(ctx);
+	ok(saw("m/y/ b MOVED_FROM,ISDIR"), "MOVED_FROM delivered");
+	is_int(itl_watch_count(ctx), r - 2, "b and b/c dropped");
+	is_int(itl_wd_path(ctx, c, NULL)[0], '\0', "c unknown now");
+	write_file("outside/c/g", "1");
+	drain(ctx);
+	is_str(seen, "", "nothing from outside");
+
+	/* moved in: watched recursively, no synthetic events */
+	is_int(rename(out, P("m/in")), 0, "mv it back in");
+	is_int(drain(ctx), 0, "no synthetic events for a move in");
+	ok(saw("m/ in MOVED_TO,ISDIR N"), "MOVED_TO flagged NEWDIR");
+	ok(wd_of(ctx, "m/in/c/") > 0, "in/c watched");
+	write_file("m/in/c/h", "1");
+	drain(ctx);
+	ok(saw("m/in/c/ h CREATE"), "events from the moved-in tree");
+
+	/* deleted: DELETE_SELF, IGNORED, dropped */
+	r = (int)itl_watch_count(ctx);
+	unlink(P("m/in/c/g"));
+	unlink(P("m/in/c/h"));
+	unlink(P("m/in/c/f"));
+	is_int(rmdir(P("m/in/c")), 0, "rmdir in/c");
+	drain(ctx);
+	ok(saw("m/in/c/  DELETE_SELF"), "DELETE_SELF on the dir");
+	is_int(itl_watch_count(ctx), r - 1, "dropped on IGNORED");
+	itl_close(ctx);
+}
+
+int
+main(void)
+{
+	snprintf(top, sizeof(top), "%s/test-recurse.XXXXXX",
+	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (mkdtemp(top) == NULL)
+		return 99;
+	initial_walk_is_post_order();
+	exclusions_prune();
+	new_dirs_scanned();
+	renames_and_moves();
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return tap_done();
+}
