@@ -480,6 +480,8 @@ machine() {
 	echo "- Kernel: $(uname -sr); filesystem of the trees: ${FSTYPE}" \
 	    "(BENCH_DIR=${BENCH_DIR})"
 	echo "- Queue: max_queued_events=$(cat /proc/sys/fs/inotify/max_queued_events)"
+	echo "- Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+	    "(other jobs share the CPUs: compare CPU times and ratios)"
 	echo "- Runs: BENCH_REPS=${REPS} (medians), BENCH_SCALE=${SCALE}," \
 	    "trees ${TREES}; ${FILES} files per throughput run," \
 	    "${FULL_FILES} at full speed"
