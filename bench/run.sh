@@ -14,7 +14,7 @@
 #   BENCH_REPS     repetitions (default 3; medians are reported)
 #   BENCH_SCALE    multiplies every event and cycle count (default 1)
 #   BENCH_FILES BENCH_FULL_FILES BENCH_WATCH_PAIRS BENCH_MEM_CYCLES
-#   BENCH_LAT_EVENTS   the counts themselves (defaults 100000 20000 500000
+#   BENCH_LAT_EVENTS   the counts themselves (defaults 100000 100000 500000
 #                  100000 1000)
 #   BENCH_TREES    tree sizes for watch setup (default "10k 100k")
 #   BENCH_ONLY     comma list of: setup,thru,lat,watch,mem,sync
@@ -47,7 +47,7 @@ SRCDIR=${BENCH_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
 
 # Counts (before BENCH_SCALE).
 FILES=$(( ${BENCH_FILES:-100000} * SCALE ))	# files per throughput run
-FULL_FILES=$(( ${BENCH_FULL_FILES:-20000} * SCALE ))	# generator-bound
+FULL_FILES=$(( ${BENCH_FULL_FILES:-100000} * SCALE ))	# generator-bound
 LAT_EVENTS=${BENCH_LAT_EVENTS:-1000}
 WATCH_PAIRS=$(( ${BENCH_WATCH_PAIRS:-500000} * SCALE ))	# 2 events each
 MEM_CYCLES=$(( ${BENCH_MEM_CYCLES:-100000} * SCALE ))
