@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test-format.c: --format programs, %T and CSV (format.c). */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "itl.h"
 #include "tap.h"
 
 /* An empty itl_buf may have no data: memcmp() wants a pointer anyway. */
 #define DATA(b) ((b).data != NULL ? (b).data : "")
-
-/* TEMPORARY: until watch.c is in libitl; the real one overrides it. */
-__attribute__((weak)) const char *
-itl_wd_path(struct itl *ctx, int wd, size_t *len)
-{
-	*len = 0;
-	return "";
-}
 
 static struct itl_event
 event(uint32_t mask, uint32_t cookie, const char *name)
@@ -338,6 +335,133 @@ csv_lines_without_watch(void)
 	csv_line(event(IN_CREATE, 0, "x\ny"), "CREATE,\"x\ny\"\n", "newline");
 }
 
+/* ---- with real watches --------------------------------------------- */
+
+struct real {
+	char dir[64];
+	struct itl *ctx;
+};
+
+static int
+real_open(struct real *t, uint32_t mask)
+{
+	strcpy(t->dir, "/tmp/test-format.XXXXXX");
+	if (mkdtemp(t->dir) == NULL || itl_open(&t->ctx, NULL) < 0)
+		return -1;
+	return itl_watch_add(t->ctx, t->dir, mask);
+}
+
+/* Close, and remove the directory and the files in it. */
+static void
+real_close(struct real *t)
+{
+	struct dirent *de;
+	DIR *d;
+
+	itl_close(t->ctx);
+	if ((d = opendir(t->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	if (rmdir(t->dir) != 0)
+		printf("# cleanup of %s failed\n", t->dir);
+}
+
+/* The next event, rendered with f (or as CSV when f is NULL). */
+static int
+next_line(struct real *t, struct itl_format *f, struct itl_buf *b,
+    uint32_t *cookie)
+{
+	const struct itl_event *ev;
+	int r;
+
+	b->len = 0;
+	r = itl_next(t->ctx, 5000, &ev);
+	if (r != 1)
+		return r < 0 ? r : -ETIMEDOUT;
+	if (cookie != NULL)
+		*cookie = ev->cookie;
+	r = f != NULL ? itl_format_render(t->ctx, f, ev, b) :
+	    itl_format_csv(t->ctx, ev, b);
+	if (r == 0)
+		r = itl_buf_putc(b, '\0');
+	return r;
+}
+
+static void
+real_directory_events(void)
+{
+	static const char name[] = "a b,c\"q";
+	struct itl_format *f = NULL;
+	struct itl_buf b = {0};
+	char want[256], path[128], path2[128];
+	uint32_t c1 = 0, c2 = 0;
+	struct real t;
+	int fd;
+
+	is_int(real_open(&t, IN_CREATE | IN_CLOSE_WRITE | IN_MOVE), 0,
+	    "watch a new directory");
+	is_int(itl_format_compile("%w|%f|%e|%c", NULL, &f), 0, "compile");
+	snprintf(path, sizeof(path), "%s/%s", t.dir, name);
+	snprintf(path2, sizeof(path2), "%s/m", t.dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ok(fd >= 0 && close(fd) == 0 && rename(path, path2) == 0,
+	    "create, close and rename a file");
+
+	is_int(next_line(&t, f, &b, NULL), 0, "CREATE arrives");
+	snprintf(want, sizeof(want), "%s/|%s|CREATE|0", t.dir, name);
+	is_str(b.data, want, "%%w is the dir with '/', %%f the name");
+	is_int(next_line(&t, NULL, &b, NULL), 0, "CLOSE_WRITE arrives");
+	snprintf(want, sizeof(want),
+	    "%s/,\"CLOSE_WRITE,CLOSE\",\"a b,c\"\"q\"\n", t.dir);
+	is_str(b.data, want, "CSV line with the watched dir");
+	is_int(next_line(&t, f, &b, &c1), 0, "MOVED_FROM arrives");
+	snprintf(want, sizeof(want), "%s/|%s|MOVED_FROM|%x", t.dir, name, c1);
+	is_str(b.data, want, "MOVED_FROM with its cookie");
+	is_int(next_line(&t, f, &b, &c2), 0, "MOVED_TO arrives");
+	snprintf(want, sizeof(want), "%s/|m|MOVED_TO|%x", t.dir, c1);
+	is_str(b.data, want, "MOVED_TO with the same cookie");
+	ok(c1 != 0 && c1 == c2, "cookies pair up (0x%x)", c1);
+
+	itl_buf_free(&b);
+	itl_format_free(f);
+	real_close(&t);
+}
+
+static void
+real_file_events(void)
+{
+	struct itl_format *f = NULL;
+	struct itl_buf b = {0};
+	char want[256], path[128];
+	struct real t;
+	int fd;
+
+	ok(real_open(&t, IN_CREATE) == 0, "watch a new directory");
+	snprintf(path, sizeof(path), "%s/f", t.dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ok(fd >= 0 && close(fd) == 0, "create a file");
+	is_int(itl_watch_add(t.ctx, path, IN_ATTRIB), 0, "watch the file");
+	is_int(itl_format_compile("%w %,e %f\n", NULL, &f), 0, "compile");
+	is_int(next_line(&t, f, &b, NULL), 0, "CREATE arrives");
+	snprintf(want, sizeof(want), "%s/ CREATE f\n", t.dir);
+	is_str(b.data, want, "default line for a file in the dir");
+	ok(chmod(path, 0644) == 0, "chmod the file");
+	is_int(next_line(&t, f, &b, NULL), 0, "ATTRIB arrives");
+	snprintf(want, sizeof(want), "%s ATTRIB \n", path);
+	is_str(b.data, want, "watched file: its path, trailing space");
+	ok(chmod(path, 0600) == 0, "chmod again");
+	is_int(next_line(&t, NULL, &b, NULL), 0, "ATTRIB arrives");
+	snprintf(want, sizeof(want), "%s,ATTRIB,\n", path);
+	is_str(b.data, want, "CSV for a watched file: empty name omitted");
+
+	itl_buf_free(&b);
+	itl_format_free(f);
+	real_close(&t);
+}
+
 int
 main(void)
 {
@@ -352,5 +476,7 @@ main(void)
 	csv_quoting();
 	csv_long_fields();
 	csv_lines_without_watch();
+	real_directory_events();
+	real_file_events();
 	return tap_done();
 }
