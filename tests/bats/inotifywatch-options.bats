@@ -399,3 +399,33 @@ ERR
 	iw_stop w
 	[ "$IW_STATUS" -eq 0 ]
 }
+
+# fan_or_skip NAME: when NAME could not initialise fanotify, check that it
+# said so properly and skip the rest of the test.
+fan_or_skip() {
+	wait_for 10 file_has "$1.err" "collecting statistics\|Couldn't initialize"
+	if grep -q "Couldn't initialize" "$1.err"; then
+		iw_reap "$1"
+		[ "$IW_STATUS" -eq 1 ]
+		grep -q "^Couldn't initialize fanotify: " "$1.err"
+		skip "no fanotify here: $(head -n 1 "$1.err")"
+	fi
+}
+
+@test "-F counts with fanotify" {
+	iw_bg w -F -e create d
+	fan_or_skip w
+	touch d/f
+	iw_stop w
+	[ "$IW_STATUS" -eq 0 ]
+	[ "$(head -n 1 w.out)" = "total  create  filename" ]
+	[ "$(sed -n 2p w.out | awk '{ print $1, $2 }')" = "1 1" ]
+}
+
+@test "-S sets up a filesystem watch and says so" {
+	iw_bg w -S -e create d
+	fan_or_skip w
+	iw_stop w
+	[ "$IW_STATUS" -eq 0 ]
+	[ "$(sed -n 2p w.err)" = "Setting up filesystem watch on d" ]
+}
