@@ -145,7 +145,7 @@ ERR
 }
 
 @test "-t ends the run by itself and prints the table" {
-	iw_start w -t 1 -e create d
+	iw_start w -t 2 -e create d
 	touch d/f
 	iw_reap w
 	[ "$IW_STATUS" -eq 0 ]
