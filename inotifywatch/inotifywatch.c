@@ -27,6 +27,8 @@
 
 /* How long a final drain may take when events keep coming. */
 #define DRAIN_MS	1000
+/* How often a flood of events yields to signals and the -t deadline. */
+#define SLICE_MS	100
 
 struct iw {
 	struct iw_opts o;
@@ -109,12 +111,13 @@ on_event(struct iw *w, const struct itl_event *ev)
 }
 
 /*
- * Take events until the library has none buffered.  Returns 1 when the
- * kernel may have more (the batch ended), 0 when it had none, -errno on a
- * read error.
+ * Take events until the kernel has no more: reading until EAGAIN also lets
+ * the library settle what a batch left open (a directory moved out of the
+ * tree).  Returns 0, or -errno on a read error.  When events keep coming,
+ * gives up at the end of a batch once the time end has passed.
  */
 static int
-take_batch(struct iw *w)
+take_all(struct iw *w, long long end)
 {
 	const struct itl_event *ev;
 	int r;
@@ -126,8 +129,8 @@ take_batch(struct iw *w)
 		if (r <= 0)
 			return r;
 		on_event(w, ev);
-		if (!itl_pending(w->ctx))
-			return 1;
+		if (!itl_pending(w->ctx) && now_ms() >= end)
+			return 0;
 	}
 }
 
@@ -135,13 +138,7 @@ take_batch(struct iw *w)
 static int
 drain(struct iw *w)
 {
-	long long end = now_ms() + DRAIN_MS;
-	int r;
-
-	while ((r = take_batch(w)) == 1)
-		if (now_ms() >= end)
-			break;
-	return r < 0 ? r : 0;
+	return take_all(w, now_ms() + DRAIN_MS);
 }
 
 static int
@@ -190,7 +187,7 @@ collect(struct iw *w)
 	pfd[1].fd = w->sigfd;
 	pfd[1].events = POLLIN;
 	while (!w->done) {
-		if ((r = take_batch(w)) < 0)
+		if ((r = take_all(w, now_ms() + SLICE_MS)) < 0)
 			return r;
 		if ((ms = wait_ms(w)) == 0)
 			break;

@@ -206,6 +206,32 @@ total  create  delete  delete_self  filename
 OUT
 }
 
+@test "-r: a directory moved out of the tree is no longer counted" {
+	mkdir -p t/sub/x out
+	iw_start w -r t
+	mv t/sub out/
+	wait_for 10 eval '(( $(iw_watches "${IW_PIDS[w]}") == 1 ))'
+	touch out/sub/x/f out/sub/g
+	iw_stop w
+	iw_expect w.out <<'OUT'
+total  moved_from  filename
+1      1           t/
+OUT
+}
+
+@test "-r: a directory renamed inside the tree keeps counting" {
+	mkdir -p t/a/x
+	iw_start w -r -e create,moved_from,moved_to t
+	mv t/a t/b
+	touch t/b/x/f
+	iw_stop w
+	iw_expect w.out <<'OUT'
+total  moved_from  moved_to  create  filename
+2      1           1         0       t/
+1      0           0         1       t/b/x/
+OUT
+}
+
 @test "SIGUSR1 prints the table and an empty line, and counting goes on" {
 	mkdir d
 	iw_start w -e create d
