@@ -303,36 +303,43 @@ itl_format_render(struct itl *ctx, struct itl_format *f,
 
 /* ---- CSV ------------------------------------------------------------- */
 
+/*
+ * Upstream's rule: quote a field holding '"', ',' or '\n', or starting or
+ * ending with a space; double the '"'.  Room for a field is 2 * len + 2.
+ */
+static const unsigned char csv_special[256] = {
+	['"'] = 1, [','] = 1, ['\n'] = 1,
+};
+
+#define CSV_ROOM(len)	(2 * (size_t)(len) + 2)
+#define CSV_MAXLEN	((SIZE_MAX - 16) / 6)	/* three fields fit a size_t */
+
 static int
 needs_quotes(const char *s, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t i;
 
-	if (s[0] == ' ' || s[len - 1] == ' ')
+	if (u[0] == ' ' || u[len - 1] == ' ')
 		return 1;
 	for (i = 0; i < len; i++)
-		if (s[i] == '"' || s[i] == ',' || s[i] == '\n')
+		if (csv_special[u[i]])
 			return 1;
 	return 0;
 }
 
-int
-itl_format_csv_field(const char *s, size_t len, struct itl_buf *out)
+/* Write the field at p (CSV_ROOM(len) available); returns the new end. */
+static char *
+put_field(char *p, const char *s, size_t len)
 {
-	const char *q, *end = s + len;
-	size_t quotes = 0;
-	char *p;
-	int r;
+	const char *end = s + len;
 
 	if (len == 0)
-		return 0;
-	if (!needs_quotes(s, len))
-		return itl_buf_append(out, s, len);
-	for (q = s; (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++)
-		quotes++;
-	if ((r = itl_buf_reserve(out, len + quotes + 2)) < 0)
-		return r;
-	p = out->data + out->len;
+		return p;
+	if (!needs_quotes(s, len)) {
+		memcpy(p, s, len);
+		return p + len;
+	}
 	*p++ = '"';
 	for (; s < end; s++) {
 		if (*s == '"')
@@ -340,7 +347,20 @@ itl_format_csv_field(const char *s, size_t len, struct itl_buf *out)
 		*p++ = *s;
 	}
 	*p++ = '"';
-	out->len = (size_t)(p - out->data);
+	return p;
+}
+
+int
+itl_format_csv_field(const char *s, size_t len, struct itl_buf *out)
+{
+	int r;
+
+	if (len > CSV_MAXLEN)
+		return -ENOMEM;
+	if ((r = itl_buf_reserve(out, CSV_ROOM(len))) < 0)
+		return r;
+	out->len = (size_t)(put_field(out->data + out->len, s, len) -
+	    out->data);
 	return 0;
 }
 
@@ -348,21 +368,26 @@ int
 itl_format_csv(struct itl *ctx, const struct itl_event *ev,
     struct itl_buf *out)
 {
-	char names[ITL_EVENTS_STRMAX];
-	size_t wlen, nlen, len0 = out->len;
+	char names[ITL_EVENTS_STRMAX], *p;
+	size_t wlen, nlen;
 	const char *w;
 	int r;
 
 	w = watch_path(ctx, ev->wd, &wlen);
 	nlen = itl_events_render(ev->mask, ',', names, sizeof(names));
-	if ((r = itl_format_csv_field(w, wlen, out)) < 0 ||
-	    (wlen > 0 && (r = itl_buf_putc(out, ',')) < 0) ||
-	    (r = itl_format_csv_field(names, nlen, out)) < 0 ||
-	    (r = itl_buf_putc(out, ',')) < 0 ||
-	    (r = itl_format_csv_field(ev->name, ev->name_len, out)) < 0 ||
-	    (r = itl_buf_putc(out, '\n')) < 0) {
-		out->len = len0;
+	if (wlen > CSV_MAXLEN)	/* name_len is 32 bits: always fits */
+		return -ENOMEM;
+	r = itl_buf_reserve(out, CSV_ROOM(wlen) + CSV_ROOM(nlen) +
+	    CSV_ROOM(ev->name_len) + 3);
+	if (r < 0)
 		return r;
-	}
+	p = put_field(out->data + out->len, w, wlen);
+	if (wlen > 0)
+		*p++ = ',';
+	p = put_field(p, names, nlen);
+	*p++ = ',';
+	p = put_field(p, ev->name, ev->name_len);
+	*p++ = '\n';
+	out->len = (size_t)(p - out->data);
 	return 0;
 }
