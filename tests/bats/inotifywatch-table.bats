@@ -232,6 +232,26 @@ total  moved_from  moved_to  create  filename
 OUT
 }
 
+@test "-r: a new directory that cannot be watched is reported, counting goes on" {
+	# A user namespace of our own, with room for one watch only.
+	unshare -Ur true 2>/dev/null || skip "no user namespaces here"
+	mkdir t
+	unshare -Ur sh -c 'echo 1 >/proc/sys/user/max_inotify_watches &&
+	    exec "$0" -r -e create t' "$INOTIFYWATCH" >w.out 2>w.err &
+	IW_PIDS[w]=$!
+	wait_for 10 file_has w.err 'now collecting statistics'
+	mkdir t/a
+	wait_for 10 file_has w.err 'new directory'
+	touch t/f
+	iw_stop w
+	[ "$IW_STATUS" -eq 0 ]
+	[ "$(sed -n 3p w.err)" = "Couldn't watch new directory t/a/: No space left on device" ]
+	iw_expect w.out <<'OUT'
+total  create  filename
+2      2       t/
+OUT
+}
+
 @test "SIGUSR1 prints the table and an empty line, and counting goes on" {
 	mkdir d
 	iw_start w -e create d
