@@ -429,3 +429,16 @@ fan_or_skip() {
 	[ "$IW_STATUS" -eq 0 ]
 	[ "$(sed -n 2p w.err)" = "Setting up filesystem watch on d" ]
 }
+
+@test "the watch limit: upstream's two-line message and exit 1" {
+	# A user namespace of our own, with room for one watch only.
+	unshare -Ur true 2>/dev/null || skip "no user namespaces here"
+	mkdir -p t/sub
+	run -1 --separate-stderr unshare -Ur sh -c \
+	    'echo 1 >/proc/sys/user/max_inotify_watches && exec "$0" -r t' \
+	    "$INOTIFYWATCH"
+	[ "$stderr" = "Establishing watches...
+Failed to watch t; upper limit on inotify watches reached!
+Please increase the amount of inotify watches allowed per user via \`/proc/sys/fs/inotify/max_user_watches'." ]
+	[ "$output" = "" ]
+}
