@@ -442,3 +442,13 @@ Failed to watch t; upper limit on inotify watches reached!
 Please increase the amount of inotify watches allowed per user via \`/proc/sys/fs/inotify/max_user_watches'." ]
 	[ "$output" = "" ]
 }
+
+@test "no inotify instance left: upstream's init message and exit 1" {
+	unshare -Ur true 2>/dev/null || skip "no user namespaces here"
+	run -1 --separate-stderr unshare -Ur sh -c \
+	    'echo 0 >/proc/sys/user/max_inotify_instances && exec "$0" d' \
+	    "$INOTIFYWATCH"
+	[ "$stderr" = "Couldn't initialize inotify: Too many open files
+Try increasing the value of /proc/sys/fs/inotify/max_user_instances" ]
+	[ "$output" = "" ]
+}
