@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# inotifywait: -o, -d, -s (SPEC 1.16 with our fixes), the backends (-I, -F,
+# fsnotifywait) and a differential check against Debian's inotifywait.
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	mkdir d
+	DAEMON_PID=
+}
+
+teardown() {
+	stop_bg
+	if [ -n "$DAEMON_PID" ]; then
+		kill "$DAEMON_PID" 2>/dev/null || true
+	fi
+	if [ -n "${OTHER_PID:-}" ]; then
+		kill "$OTHER_PID" 2>/dev/null || true
+		wait "$OTHER_PID" 2>/dev/null || true
+	fi
+}
+
+iw_bg() {
+	start_watching out err "$INOTIFYWAIT" "$@"
+}
+
+iw_done() {
+	BG_STATUS=0
+	wait "$BG_PID" || BG_STATUS=$?
+	BG_PID=
+}
+
+# find_daemon LOG: set DAEMON_PID to the process whose stdout is LOG
+# (an absolute path unique to this test).
+find_daemon() {
+	local fd
+	for fd in /proc/[0-9]*/fd/1; do
+		if [ "$(readlink "$fd" 2>/dev/null)" = "$1" ]; then
+			DAEMON_PID=${fd#/proc/}
+			DAEMON_PID=${DAEMON_PID%%/*}
+			return 0
+		fi
+	done
+	return 1
+}
+
+# probe_seen FILE: touch d/probe until FILE reports it (the daemon's
+# watches are up by then).
+probe_seen() {
+	touch d/probe
+	grep -q probe "$1" 2>/dev/null
+}
+
+@test "-o writes events to a new file, mode 0600, stdout stays empty" {
+	iw_bg -t 10 -e create -o log d
+	touch d/x
+	iw_done
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat log)" = "d/ CREATE x" ]
+	[ ! -s out ]
+	[ "$(stat -c %a log)" = 600 ]
+}
+
+@test "-o appends to an existing file" {
+	echo before >log
+	iw_bg -t 10 -e create -o log d
+	touch d/x
+	iw_done
+	[ "$(cat log)" = $'before\nd/ CREATE x' ]
+}
+
+@test "-o in a missing directory fails" {
+	run -1 --separate-stderr "$INOTIFYWAIT" -o nodir/log d
+	[ "$stderr" = "Failed to open output file nodir/log" ]
+}
+
+@test "-d with a missing outfile directory fails before forking" {
+	run -1 --separate-stderr "$INOTIFYWAIT" -t 30 -d -o nodir/log d
+	[ "$stderr" = "No such file or directory: nodir/log" ]
+}
+
+@test "-d returns at once and logs events to the outfile" {
+	run -0 --separate-stderr "$INOTIFYWAIT" -t 30 -d -o "$PWD/log" -e create,attrib "$PWD/d"
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	wait_for 10 find_daemon "$PWD/log"
+	wait_for 10 probe_seen log
+	touch d/x
+	wait_for 5 file_has log "$PWD/d/ CREATE x"
+}
+
+@test "-d creates a missing outfile with mode 0600" {
+	run -0 "$INOTIFYWAIT" -t 30 -d -o "$PWD/newlog" -e create "$PWD/d"
+	wait_for 10 find_daemon "$PWD/newlog"
+	[ "$(stat -c %a newlog)" = 600 ]
+}
+
+@test "-d with relative paths works and prints them as given" {
+	run -0 "$INOTIFYWAIT" -t 30 -d -o log -e create,attrib d
+	wait_for 10 find_daemon "$PWD/log"
+	wait_for 10 probe_seen log
+	touch d/x
+	wait_for 5 file_has log "^d/ CREATE x$"
+}
+
+@test "-d with absolute paths leaves the working directory" {
+	run -0 "$INOTIFYWAIT" -t 30 -d -o "$PWD/log" -e create "$PWD/d"
+	wait_for 10 find_daemon "$PWD/log"
+	[ "$(readlink "/proc/$DAEMON_PID/cwd")" = / ]
+}
+
+@test "-d is a monitor: it keeps logging" {
+	run -0 "$INOTIFYWAIT" -t 30 -d -o "$PWD/log" -e create,attrib "$PWD/d"
+	wait_for 10 find_daemon "$PWD/log"
+	wait_for 10 probe_seen log
+	touch d/x d/y
+	wait_for 5 file_has log "CREATE y"
+	kill -0 "$DAEMON_PID"
+}
+
+@test "-d detaches: stdin, stderr are /dev/null, new session" {
+	run -0 "$INOTIFYWAIT" -t 30 -d -o "$PWD/log" "$PWD/d"
+	wait_for 10 find_daemon "$PWD/log"
+	[ "$(readlink "/proc/$DAEMON_PID/fd/0")" = /dev/null ]
+	[ "$(readlink "/proc/$DAEMON_PID/fd/2")" = /dev/null ]
+	sid=$(awk '{print $6}' "/proc/$DAEMON_PID/stat")
+	[ "$sid" = "$DAEMON_PID" ]
+}
+
+@test "-s sends the setup messages to syslog, not stderr" {
+	run -1 --separate-stderr "$INOTIFYWAIT" -s -t -1 d
+	[ "$stderr" = "Negative timeout specified - abort!" ]
+}
+
+@test "-s sends watch errors to syslog too" {
+	run -1 --separate-stderr "$INOTIFYWAIT" -s nonexist
+	[ -z "$stderr" ]
+}
+
+@test "-I forces inotify in fsnotifywait" {
+	run -1 --separate-stderr "$FSNOTIFYWAIT" -I -t -1 d
+	[ "$stderr" = $'Setting up watches.\nWatches established.\nNegative timeout specified - abort!' ]
+}
+
+@test "fsnotifywait and -F use fanotify" {
+	for cmd in "$FSNOTIFYWAIT" "$INOTIFYWAIT -F"; do
+		run -1 --separate-stderr $cmd -t -1 d
+		[ "${stderr_lines[-1]}" = "Negative timeout specified - abort!" ] ||
+		[[ "${stderr_lines[0]}" == "Couldn't initialize fanotify: "* ]]
+	done
+}
+
+@test "fsnotifywait: %w is the absolute directory and %f the name" {
+	if ! "$FSNOTIFYWAIT" -t -1 d 2>&1 | grep -q 'Negative timeout'; then
+		skip "fanotify unavailable"
+	fi
+	start_watching out err "$FSNOTIFYWAIT" -t 10 -e create d
+	touch d/x
+	iw_done
+	[ "$BG_STATUS" -eq 0 ]
+	[ "$(cat out)" = "$PWD/d/ CREATE x" ]
+}
+
+@test "-S sets up filesystem watches" {
+	run -1 --separate-stderr "$INOTIFYWAIT" -S -t -1 d
+	[ "${stderr_lines[0]}" = "Setting up filesystem watches." ] ||
+	[[ "${stderr_lines[0]}" == "Couldn't initialize fanotify: "* ]]
+}
+
+# Differential: Debian's 3.22 and ours watch the same directory and must
+# print the same for the features both have.
+diff_run() {
+	[ -x /usr/bin/inotifywait ] || skip "no /usr/bin/inotifywait to compare with"
+	/usr/bin/inotifywait "$@" d >theirs 2>theirs.err &
+	OTHER_PID=$!
+	wait_for 10 file_has theirs.err 'Watches established'
+	iw_bg "$@" d
+	mkdir d/sub
+	echo hello >'d/a file'
+	cat 'd/a file' >/dev/null
+	chmod 600 'd/a file'
+	mv 'd/a file' 'd/b,"q"'
+	rm 'd/b,"q"'
+	rmdir d/sub
+	touch d/end
+	wait_for 10 file_has out end
+	wait_for 10 file_has theirs end
+	stop_bg
+	kill "$OTHER_PID"
+	wait "$OTHER_PID" || true
+	OTHER_PID=
+	diff -u theirs out
+}
+
+@test "differential: default output matches Debian's inotifywait" {
+	diff_run -m
+}
+
+@test "differential: --csv matches Debian's inotifywait" {
+	diff_run -m -c
+}
+
+@test "differential: --format matches Debian's inotifywait" {
+	diff_run -m --format '%e|%w|%f|%:e'
+}
+
+@test "differential: -e filtering matches Debian's inotifywait" {
+	diff_run -m -e create,delete,moved_to,moved_from
+}
+
+@test "differential: --exclude matches Debian's inotifywait" {
+	diff_run -m --exclude 'sub'
+}
