@@ -44,6 +44,7 @@ EV_FD=
 WORKER_FDS=()
 WORKER_PIDS=()
 LOCK_FD=
+SLEEP_FD=
 STOP=0
 RELOAD=0
 
@@ -282,7 +283,10 @@ rsync_argv() {
 	ARGV+=(${EXCLUDE_A[@]+"${EXCLUDE_A[@]}"})
 	[[ ${C[DELETE]} == no ]] || ARGV+=(--delete)
 	if [[ $2 == list ]]; then
-		ARGV+=(--relative --from0 "--files-from=$3")
+		# The names are known to have changed: no quick check (a
+		# rewrite of the same size within the same second would
+		# look unchanged).
+		ARGV+=(--ignore-times --relative --from0 "--files-from=$3")
 		if [[ ${C[DELETE]} == yes ]]; then
 			ARGV+=(--delete-missing-args)
 		else
@@ -507,7 +511,8 @@ worker() {
 # not hold (a worker keeps the spool lock until it has drained).
 close_inherited() {
 	local fd
-	for fd in ${WORKER_FDS[@]+"${WORKER_FDS[@]}"} ${EV_FD:+"${EV_FD}"}; do
+	for fd in ${WORKER_FDS[@]+"${WORKER_FDS[@]}"} ${EV_FD:+"${EV_FD}"} \
+	    ${SLEEP_FD:+"${SLEEP_FD}"}; do
 		exec {fd}>&-
 	done
 	if [[ -n ${LOCK_FD} && ${1:-} != keep-lock ]]; then
@@ -576,7 +581,7 @@ stderr_logger() {
 
 # watcher_start: start inotifywait and wait for its watches.
 watcher_start() {
-	local run=${C[SPOOL_DIR]}/run err_fd line
+	local run=${C[SPOOL_DIR]}/run err_fd line rc
 	rm -f -- "${run}/stderr"
 	mkfifo -m 0600 -- "${run}/stderr"
 	exec {EV_FD}< <(
@@ -590,13 +595,15 @@ watcher_start() {
 	rm -f -- "${run}/stderr"
 	printf '%s\n' "${WATCHER_PID}" >"${run}/inotifywait.pid"
 	while :; do
-		if IFS= read -r -t 1 -u "${err_fd}" line; then
-			case ${line} in
-			"Watches established."*) break ;;
-			"Setting up watches."*) continue ;;
-			esac
-			log err "inotifywait: ${line}"
-		elif (( $? <= 128 )) || (( STOP )); then
+		rc=0
+		IFS= read -r -t 1 -u "${err_fd}" line || rc=$?
+		# A timeout may also end a complete line: check it anyway.
+		case ${rc}:${line} in
+		*:"Watches established."*) break ;;
+		0:"Setting up watches."*) continue ;;
+		0:*) log err "inotifywait: ${line}"; continue ;;
+		esac
+		if (( rc <= 128 || STOP )); then
 			exec {err_fd}<&-
 			watcher_stop
 			return 1
@@ -655,8 +662,31 @@ name_add() {
 	(( ${#BATCH[@]} < C[BATCH_MAX] )) || publish
 }
 
+# pause US: sleep up to US microseconds without a fork (a read that
+# times out on a FIFO nobody writes to).
+pause() {
+	secs "$1"
+	read -r -t "${REPLY}" -u "${SLEEP_FD}" _ || true
+}
+
+# reload_check: on SIGHUP, stop and re-exec if the new config is valid.
+reload_check() {
+	(( RELOAD && !STOP )) || return 0
+	if "${BASH}" "${SELF}" -n -c "${CONFIG}" >/dev/null 2>&1; then
+		STOP=1
+	else
+		log err "reload: ${CONFIG} is invalid; keeping the running" \
+		    "configuration"
+		RELOAD=0
+	fi
+}
+
+# collect: read NUL-terminated names into batches until stopped.
+# A read with a timeout may lose a record boundary when the timer fires
+# at the end of a record, so records are only read when input is there
+# (read -t 0), without a timeout; waiting is done by pause.
 collect() {
-	local name partial='' rem killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
+	local name rem killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
 	while :; do
 		if (( ${#BATCH[@]} )); then
 			now_us
@@ -665,38 +695,28 @@ collect() {
 				publish
 				continue
 			fi
-			(( rem < 500000 )) || rem=500000
+			(( rem < 50000 )) || rem=50000
 		else
-			rem=500000
+			rem=100000
 		fi
-		secs "${rem}"
-		if IFS= read -r -d '' -t "${REPLY}" -u "${EV_FD}" name; then
-			name_add "${partial}${name}"
-			partial=
-		elif (( $? > 128 )); then
-			partial+=${name}
-			if (( STOP && !killed )) && [[ -z ${partial} ]]; then
-				# Quiet for a moment: nothing left in flight.
-				kill -TERM "${WATCHER_PID}" 2>/dev/null || true
-				killed=1
+		if read -r -t 0 -u "${EV_FD}"; then
+			if IFS= read -r -d '' -u "${EV_FD}" name; then
+				name_add "${name}"
+				continue
 			fi
-		elif (( STOP )); then
-			[[ -z ${partial}${name} ]] || name_add "${partial}${name}"
-			break
-		else
-			partial=
+			# End of file.
+			[[ -z ${name} ]] || name_add "${name}"
+			(( !STOP )) || break
 			watcher_restart "inotifywait exited" || break
+			continue
 		fi
-		if (( RELOAD && !STOP )); then
-			if "${BASH}" "${SELF}" -n -c "${CONFIG}" >/dev/null 2>&1
-			then
-				STOP=1
-			else
-				log err "reload: ${CONFIG} is invalid; keeping" \
-				    "the running configuration"
-				RELOAD=0
-			fi
+		if (( STOP && !killed )); then
+			# Quiet: whatever was seen before the signal is read.
+			kill -TERM "${WATCHER_PID}" 2>/dev/null || true
+			killed=1
 		fi
+		pause "${rem}"
+		reload_check
 	done
 	publish
 }
@@ -768,6 +788,9 @@ main() {
 		flock -w 300 "${LOCK_FD}" ||
 		    die "SPOOL_DIR ${C[SPOOL_DIR]} is in use"
 	fi
+	mkfifo -m 0600 -- "${C[SPOOL_DIR]}/run/sleep.$$"
+	exec {SLEEP_FD}<>"${C[SPOOL_DIR]}/run/sleep.$$"
+	rm -f -- "${C[SPOOL_DIR]}/run/sleep.$$"
 	trap 'STOP=1' INT TERM
 	trap 'RELOAD=1' HUP
 	trap 'pid_file_remove' EXIT

@@ -81,7 +81,11 @@ rsyncd_start() {
 	export RSYNCD_PORT RSYNCD_PID RSYNCD_URL
 }
 
+# rsyncd_stop: stop the daemon (found by its pid file, so that a daemon
+# restarted inside a test is stopped by teardown_file too).
 rsyncd_stop() {
+	[[ ! -r ${RSYNCD_DIR}/rsyncd.pid ]] ||
+	    read -r RSYNCD_PID <"${RSYNCD_DIR}/rsyncd.pid" || true
 	[[ -n ${RSYNCD_PID:-} ]] || return 0
 	kill -TERM "${RSYNCD_PID}" 2>/dev/null || true
 	wait "${RSYNCD_PID}" 2>/dev/null || true

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The syncd init script around inotify.sh, against a real rsync daemon:
+# LSB status codes, a stop that drains and ends only its own process
+# group, recovery after kill -9, after the daemon was down, and after an
+# inotify queue overflow.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load rsyncd
+
+setup_file() {
+	rsyncd_setup "${BATS_FILE_TMPDIR}/rsyncd"
+	rsyncd_start
+}
+
+teardown_file() {
+	rsyncd_stop
+}
+
+setup() {
+	D=${BATS_TEST_TMPDIR}
+	SRC=${D}/src
+	DST=${RSYNCD_DIR}/module/${BATS_TEST_NUMBER}
+	mkdir -p "${SRC}" "${DST}"
+	pipeline_config "${D}/syncd.conf" "${SRC}" \
+	    "${RSYNCD_URL}/${BATS_TEST_NUMBER}"
+	OLD_MAX_QUEUED=
+	OTHER_PID=
+}
+
+teardown() {
+	if [[ -n ${OLD_MAX_QUEUED} ]]; then
+		echo "${OLD_MAX_QUEUED}" >/proc/sys/fs/inotify/max_queued_events
+	fi
+	[[ -z ${OTHER_PID} ]] || kill "${OTHER_PID}" 2>/dev/null || true
+	syncd stop >/dev/null 2>&1 || true
+	if [[ -z ${BATS_TEST_COMPLETED:-} ]]; then
+		cat "${D}/pipeline.log" >&2 || true
+	fi
+}
+
+syncd() {
+	bash "${SYNCD}" -c "${D}/syncd.conf" "$@"
+}
+
+pipeline_pid() {
+	cat "${D}/pipeline.pid"
+}
+
+@test "start, status, stop with LSB exit codes" {
+	echo x >"${SRC}/f"
+	run -3 syncd status
+	[[ ${output} == "syncd is not running"* ]]
+	run -0 syncd start
+	[[ ${output} == "syncd started (pid "* ]]
+	run -0 syncd start
+	[[ ${output} == "syncd is already running"* ]]
+	wait_converged "${SRC}" "${DST}"
+	run -0 syncd status
+	[[ ${output} == "syncd (pid $(pipeline_pid)) is running"* ]]
+	[[ ${output} == *"target ${RSYNCD_URL}/${BATS_TEST_NUMBER}: 0 batch(es) + 0 name(s) queued"* ]]
+	[[ ${output} == *"last successful sync: 2"* ]]
+	run -0 syncd stop
+	[ "${output}" = "syncd stopped" ]
+	run -3 syncd status
+	run -0 syncd stop
+	[ "${output}" = "syncd is not running" ]
+}
+
+@test "status is 1 when the pid file outlives the process" {
+	bash -c 'exit 0' &
+	local dead=$!
+	wait "${dead}" || true
+	echo "${dead}" >"${D}/pipeline.pid"
+	run -1 syncd status
+	[[ ${output} == "syncd is dead but pid file ${D}/pipeline.pid exists"* ]]
+}
+
+@test "the pipeline runs in its own session and process group" {
+	syncd start
+	local pid
+	pid=$(pipeline_pid)
+	[ "$(ps -o sid= -p "${pid}" | tr -d ' ')" = "${pid}" ]
+	[ "$(ps -o pgid= -p "${pid}" | tr -d ' ')" = "${pid}" ]
+}
+
+@test "stop drains the queue: changes made just before stop are synced" {
+	syncd start
+	local i
+	for (( i = 0; i < 300; i++ )); do
+		echo "${i}" >"${SRC}/f${i}"
+	done
+	mv "${SRC}/f1" "${SRC}/moved"
+	rm "${SRC}/f2"
+	syncd stop
+	converged "${SRC}" "${DST}"
+}
+
+@test "stop leaves an unrelated inotifywait running" {
+	mkdir "${D}/other"
+	start_watching "${D}/other.out" "${D}/other.err" \
+	    "${INOTIFYWAIT}" -m "${D}/other"
+	OTHER_PID=${BG_PID}
+	syncd start
+	local pgid
+	pgid=$(pipeline_pid)
+	syncd stop
+	kill -0 "${OTHER_PID}"
+	! kill -0 -- "-${pgid}" 2>/dev/null
+	touch "${D}/other/alive"
+	wait_for 10 file_has "${D}/other.out" 'alive'
+}
+
+@test "kill -9 of the pipeline mid-stream, then syncd start: converges" {
+	mkdir "${SRC}/d"
+	syncd start
+	local i pid
+	pid=$(pipeline_pid)
+	for (( i = 0; i < 200; i++ )); do
+		echo "${i}" >"${SRC}/d/a${i}"
+	done
+	kill -KILL "${pid}"
+	for (( i = 0; i < 200; i++ )); do
+		echo "${i}" >"${SRC}/d/b${i}"
+	done
+	rm "${SRC}/d/a1"
+	mv "${SRC}/d/a2" "${SRC}/d/renamed"
+	run -1 syncd status
+	run -0 syncd start
+	wait_converged "${SRC}" "${DST}"
+	! kill -0 -- "-${pid}" 2>/dev/null
+}
+
+@test "kill -9 of the whole process group, then syncd start: converges" {
+	syncd start
+	local pid
+	pid=$(pipeline_pid)
+	echo one >"${SRC}/one"
+	kill -KILL -- "-${pid}"
+	echo two >"${SRC}/two"
+	rm "${SRC}/one"
+	syncd start
+	wait_converged "${SRC}" "${DST}"
+}
+
+@test "the rsync daemon down mid-stream: changes spooled, then converges" {
+	syncd start
+	echo before >"${SRC}/before"
+	wait_converged "${SRC}" "${DST}"
+	rsyncd_stop
+	mkdir -p "${SRC}/while/down"
+	echo x >"${SRC}/while/down/x"
+	echo changed >"${SRC}/before"
+	mv "${SRC}/while" "${SRC}/renamed"
+	wait_for 20 eval 'syncd status | grep -q "pending failure: .*rc=10"'
+	run -0 syncd status
+	[[ ${output} != *" 0 batch(es) + 0 name(s) queued"* ]]
+	rsyncd_start "${RSYNCD_PORT}"
+	wait_converged "${SRC}" "${DST}" 30
+	wait_for 10 eval '! syncd status | grep -q "pending failure"'
+}
+
+@test "reload keeps the same process; reload of a stopped service is 7" {
+	run -7 syncd reload
+	syncd start
+	local pid
+	pid=$(pipeline_pid)
+	: >"${D}/pipeline.log"
+	run -0 syncd reload
+	wait_for 20 file_has "${D}/pipeline.log" 'watching'
+	[ "$(pipeline_pid)" = "${pid}" ]
+	echo after >"${SRC}/after"
+	wait_converged "${SRC}" "${DST}"
+}
+
+@test "a forced inotify queue overflow triggers a resync that converges" {
+	local knob=/proc/sys/fs/inotify/max_queued_events
+	[ -w "${knob}" ] && echo "$(cat "${knob}")" >"${knob}" 2>/dev/null ||
+	    skip "${knob} is not writable here"
+	OLD_MAX_QUEUED=$(cat "${knob}")
+	# The limit applies when inotifywait starts; restore it right after.
+	echo 16 >"${knob}"
+	syncd start
+	echo "${OLD_MAX_QUEUED}" >"${knob}"
+	OLD_MAX_QUEUED=
+	local watcher i
+	# After the initial full sync, only the overflow resync can bring
+	# what the lost events described.
+	wait_for 20 file_has "${D}/pipeline.log" 'full target=.* rc=0'
+	read -r watcher <"${D}/spool/run/inotifywait.pid"
+	kill -STOP "${watcher}"
+	# In a watched directory: 200 events for a queue of 16.
+	for (( i = 0; i < 100; i++ )); do
+		echo "${i}" >"${SRC}/f${i}"
+	done
+	kill -CONT "${watcher}"
+	wait_for 20 file_has "${D}/pipeline.log" 'overflow'
+	wait_converged "${SRC}" "${DST}"
+}
