@@ -65,6 +65,7 @@ itl_close(struct itl *ctx)
 	itl_buf_free(&ctx->names);
 	itl_buf_free(&ctx->tmp);
 	itl_buf_free(&ctx->synth);
+	itl_recurse_free(ctx);
 	free(ctx);
 }
 
@@ -126,7 +127,8 @@ lookahead(struct itl *ctx)
 			ctx->ok_pos = p;	/* an error or overflow is news */
 			return;
 		}
-		if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE)
+		if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
+		    itl_recurse_dup(ctx, ie, ctx->stream_base + p, 0))
 			continue;
 		make_event(&ev, ie, 0);
 		if (!itl_filter_drops(ctx, &ev)) {
@@ -187,7 +189,8 @@ take_raw(struct itl *ctx)
 	if (ctx->mv_wd >= 0 && !((ie->mask & IN_MOVED_TO) &&
 	    ie->cookie == ctx->mv_cookie))
 		itl_recurse_flush(ctx);
-	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE)
+	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
+	    itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
 		return 0;
 	if (ctx->cfg.track_new_dirs)
 		itl_recurse_event(ctx, &ctx->ev);
@@ -229,6 +232,7 @@ fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 	for (;;) {
 		n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
 		if (n > 0) {
+			ctx->stream_base += ctx->end;
 			ctx->pos = 0;
 			ctx->end = (size_t)n;
 			ctx->ok_pos = SIZE_MAX;

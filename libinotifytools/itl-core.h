@@ -49,6 +49,15 @@ struct itl_synth {
 	struct inotify_event ev;
 };
 
+/* A name the new-directory scan reported, so that the kernel's own event
+ * for it, queued before the scan ended, is not reported twice. */
+struct itl_seen {
+	int wd;
+	uint32_t kind;		/* IN_CREATE or IN_CLOSE_WRITE */
+	uint32_t off, len;	/* name in ctx->seen_names */
+	uint32_t used;
+};
+
 struct itl_stat_row {
 	long hits[ITL_NBITS];
 	long total;
@@ -96,6 +105,11 @@ struct itl {
 	int mv_wd;		/* pending MOVED_FROM|ISDIR: parent wd, or -1 */
 	uint32_t mv_cookie;
 	uint32_t mv_id;		/* its watched node, or ITL_NONE */
+	uint64_t stream_base;	/* bytes read from the kernel before raw[] */
+	uint64_t seen_until;	/* where the scan's duplicates can end */
+	struct itl_buf seen;	/* struct itl_seen[] */
+	struct itl_buf seen_names;
+	struct itl_tab seen_tab;
 
 	/* filter */
 	regex_t re;
@@ -135,6 +149,9 @@ void itl_nodes_free(struct itl *);
 void itl_recurse_event(struct itl *, struct itl_event *);
 void itl_recurse_flush(struct itl *);
 void itl_recurse_remove_tree(struct itl *, uint32_t top);
+int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
+    int consume);
+void itl_recurse_free(struct itl *);
 
 /* filter.c */
 int itl_filter_drops(struct itl *, const struct itl_event *);

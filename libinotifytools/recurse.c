@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +188,113 @@ itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
 
 /* ---- directories that appear while we watch --------------------------- */
 
+/* ---- duplicates: the scan and the kernel may both see an entry -------- */
+
+static uint32_t
+seen_hash_key(int wd, uint32_t kind, const char *name, size_t len)
+{
+	return itl_hash_str(name, len, (uint32_t)wd * 0x9e3779b1u ^ kind);
+}
+
+static struct itl_seen *
+seen_at(const struct itl *ctx, uint32_t i)
+{
+	return (struct itl_seen *)(void *)ctx->seen.data + i;
+}
+
+static uint32_t
+seen_hash(const struct itl *ctx, uint32_t i)
+{
+	const struct itl_seen *s = seen_at(ctx, i);
+
+	return seen_hash_key(s->wd, s->kind, ctx->seen_names.data + s->off,
+	    s->len);
+}
+
+struct seen_key {
+	int wd;
+	uint32_t kind;
+	const char *name;
+	size_t len;
+};
+
+static int
+seen_eq(const struct itl *ctx, uint32_t i, const void *key)
+{
+	const struct itl_seen *s = seen_at(ctx, i);
+	const struct seen_key *k = key;
+
+	return !s->used && s->wd == k->wd && s->kind == k->kind &&
+	    s->len == k->len &&
+	    memcmp(ctx->seen_names.data + s->off, k->name, k->len) == 0;
+}
+
+static void
+seen_add(struct itl *ctx, int wd, uint32_t kind, const char *name,
+    size_t len)
+{
+	struct itl_seen s = { wd, kind, (uint32_t)ctx->seen_names.len,
+	    (uint32_t)len, 0 };
+	uint32_t i = (uint32_t)(ctx->seen.len / sizeof(s));
+
+	if (itl_buf_append(&ctx->seen_names, name, len) < 0 ||
+	    itl_buf_append(&ctx->seen, &s, sizeof(s)) < 0)
+		return;
+	if (itl_tab_insert(ctx, &ctx->seen_tab, seen_hash(ctx, i), i,
+	    seen_hash) < 0)
+		ctx->seen.len -= sizeof(s);
+}
+
+static void
+seen_clear(struct itl *ctx)
+{
+	if (ctx->seen_tab.count != 0)
+		memset(ctx->seen_tab.slot, 0,
+		    ctx->seen_tab.cap * sizeof(*ctx->seen_tab.slot));
+	ctx->seen_tab.count = 0;
+	ctx->seen.len = 0;
+	ctx->seen_names.len = 0;
+}
+
+/* Is the record at stream offset at the kernel's report of something the
+ * scan reported already?  With consume, each report matches once. */
+int
+itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
+    uint64_t at, int consume)
+{
+	struct seen_key k;
+	uint32_t i;
+
+	if (ctx->seen_tab.count == 0)
+		return 0;
+	if (at >= ctx->seen_until) {
+		if (consume)
+			seen_clear(ctx);
+		return 0;
+	}
+	if (ie->len == 0 || !(ie->mask & (IN_CREATE | IN_CLOSE_WRITE)))
+		return 0;
+	k.wd = ie->wd;
+	k.kind = (ie->mask & IN_CREATE) ? IN_CREATE : IN_CLOSE_WRITE;
+	k.name = ie->name;
+	k.len = strlen(ie->name);
+	i = itl_tab_find(ctx, &ctx->seen_tab, seen_hash_key(k.wd, k.kind,
+	    k.name, k.len), seen_eq, &k, NULL);
+	if (i == ITL_NONE)
+		return 0;
+	if (consume)
+		seen_at(ctx, i)->used = 1;
+	return 1;
+}
+
+void
+itl_recurse_free(struct itl *ctx)
+{
+	itl_buf_free(&ctx->seen);
+	itl_buf_free(&ctx->seen_names);
+	itl_tab_free(&ctx->seen_tab);
+}
+
 static int
 queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
     uint32_t flags, int error)
@@ -209,6 +317,8 @@ queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
 	s->ev.len = (uint32_t)padded;
 	memcpy(s->ev.name, name, len);
 	ctx->synth.len += size;
+	seen_add(ctx, wd, (mask & IN_CREATE) ? IN_CREATE : IN_CLOSE_WRITE,
+	    name, len);
 	return 0;
 }
 
@@ -313,6 +423,17 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	return r == -ENOMEM ? r : 0;
 }
 
+/* Kernel events queued until now may repeat what the scan found. */
+static void
+window(struct itl *ctx)
+{
+	int n = 0;
+
+	if (ioctl(ctx->fd, FIONREAD, &n) < 0)
+		n = 0;
+	ctx->seen_until = ctx->stream_base + ctx->end + (uint64_t)n;
+}
+
 /* The event announces directory name in the watched directory ev->wd. */
 static void
 new_dir(struct itl *ctx, struct itl_event *ev, int scan)
@@ -337,6 +458,8 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 		ev->flags |= ITL_EVF_NEWDIR_FAILED;
 		ev->error = r;
 	}
+	if (scan && ctx->seen_tab.count != 0)
+		window(ctx);
 }
 
 /* Remove the watches of node top and everything below it. */

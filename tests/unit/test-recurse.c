@@ -69,10 +69,11 @@ drain(struct itl *ctx)
 	while (itl_next(ctx, 0, &ev) == 1) {
 		w = itl_wd_path(ctx, ev->wd, NULL);
 		itl_events_render(ev->mask, ',', ename, sizeof(ename));
-		snprintf(line, sizeof(line), "%s %s %s%s%s\n",
+		snprintf(line, sizeof(line), "%s %s %s%s%s%s\n",
 		    strlen(w) >= n ? w + n : w, ev->name, ename,
 		    (ev->flags & ITL_EVF_SYNTHETIC) ? " S" : "",
-		    (ev->flags & ITL_EVF_NEWDIR) ? " N" : "");
+		    (ev->flags & ITL_EVF_NEWDIR) ? " N" : "",
+		    (ev->flags & ITL_EVF_NEWDIR_FAILED) ? " F" : "");
 		if (strlen(seen) + strlen(line) < sizeof(seen))
 			strcat(seen, line);
 		synth += (ev->flags & ITL_EVF_SYNTHETIC) != 0;
@@ -87,6 +88,19 @@ saw(const char *line)
 
 	snprintf(l, sizeof(l), "%s\n", line);
 	return strstr(seen, l) != NULL;
+}
+
+static int
+count_lines(const char *needle)
+{
+	const char *s = seen;
+	int n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
 }
 
 static int
@@ -169,7 +183,8 @@ new_dirs_scanned(void)
 	    P("n/a/b/c"), P("n/a/b/c/f"), P("n/a/b/empty"));
 	is_int(system(cmd), 0, "mkdir -p a/b/c; echo x > a/b/c/f");
 	synth = drain(ctx);
-	ok(saw("n/ a CREATE,ISDIR N"), "a created, watched");
+	ok(saw("n/ a CREATE,ISDIR N"), "a created, watched, no failure flag");
+	ok(strstr(seen, " F\n") == NULL, "no NEWDIR_FAILED anywhere");
 	ok(strstr(seen, "n/a/ b CREATE,ISDIR") != NULL, "b reported");
 	ok(strstr(seen, "n/a/b/ c CREATE,ISDIR") != NULL, "c reported");
 	ok(strstr(seen, "n/a/b/c/ f CREATE") != NULL, "f reported");
@@ -180,6 +195,8 @@ new_dirs_scanned(void)
 	    !saw("n/a/b/ empty CLOSE_WRITE,CLOSE S"),
 	    "no synthetic CLOSE_WRITE for an empty file");
 	is_int(itl_watch_count(ctx), 4, "n, a, b, c watched");
+	ok(count_lines(" f CREATE") == 1, "f reported once");
+	ok(count_lines(" c CREATE,ISDIR") == 1, "c reported once");
 	ok(synth > 0 || strstr(seen, "N\n") != NULL, "scan or real events");
 	if (synth > 0)
 		ok(strstr(seen, "CREATE,ISDIR S N") != NULL ||
