@@ -134,7 +134,8 @@ render_order_and_quirks(void)
 	is_str(render(IN_MODIFY | IN_ISDIR, '_'), "MODIFY_ISDIR", "%%_e");
 	is_str(render(IN_CLOSE_NOWRITE | IN_OPEN | IN_ISDIR, ','),
 	    "CLOSE_NOWRITE,OPEN,CLOSE,ISDIR", "CLOSE after the close bits");
-	is_str(render(IN_MOVE, ','), "MOVED_FROM,MOVED_TO", "MOVE never printed");
+	is_str(render(IN_MOVE, ','), "MOVED_FROM,MOVED_TO",
+	    "MOVE never printed");
 	is_str(render(0x00100000, ','), "0x00100000", "unknown bit as hex");
 	is_str(render(0, ','), "0x00000000", "zero as hex");
 	is_str(render(IN_MODIFY | 0x00100000, ','), "MODIFY",
