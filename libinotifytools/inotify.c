@@ -22,8 +22,6 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 
 	if (cfg == NULL)
 		cfg = &defaults;
-	if (cfg->backend == ITL_FANOTIFY)
-		return -ENOSYS;
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return -ENOMEM;
@@ -36,8 +34,15 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx->mv_id = ITL_NONE;
 	if (cfg->track_new_dirs)
 		ctx->extra_mask = ITL_TRACK_BITS;
-	ctx->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ctx->fd < 0) {
+	if (cfg->backend == ITL_FANOTIFY) {
+		ctx->extra_mask = 0;	/* no new-directory bookkeeping */
+		ctx->cfg.track_new_dirs = ctx->cfg.scan_new_dirs = 0;
+		ctx->fd = -1;
+		if ((r = itl_fan_open(ctx)) < 0) {
+			itl_close(ctx);
+			return r;
+		}
+	} else if ((ctx->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
 		r = -errno;
 		free(ctx);
 		return r;
@@ -66,6 +71,7 @@ itl_close(struct itl *ctx)
 	itl_buf_free(&ctx->tmp);
 	itl_buf_free(&ctx->synth);
 	itl_recurse_free(ctx);
+	itl_fan_free(ctx);
 	free(ctx);
 }
 
@@ -231,6 +237,14 @@ fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 
 	for (;;) {
 		n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
+		if (n > 0 && ctx->fan != NULL) {
+			if (ctx->synth_head == ctx->synth.len)
+				ctx->synth_head = ctx->synth.len = 0;
+			itl_fan_convert(ctx, (size_t)n);
+			ctx->pos = ctx->end = 0;
+			ctx->ok_pos = SIZE_MAX;
+			return 1;
+		}
 		if (n > 0) {
 			ctx->stream_base += ctx->end;
 			ctx->pos = 0;

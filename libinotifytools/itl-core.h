@@ -116,6 +116,7 @@ struct itl {
 	int re_on, re_flags;
 
 	struct itl_stats *stats;
+	struct itl_fan *fan;	/* fanotify back-end state */
 
 	_Alignas(struct inotify_event) char raw[ITL_RAW_SIZE];
 };
@@ -157,6 +158,12 @@ void itl_recurse_free(struct itl *);
 int itl_filter_drops(struct itl *, const struct itl_event *);
 int itl_filter_set_raw(struct itl *, const char *, int cflags, int flags);
 void itl_filter_free(struct itl *);
+
+/* fanotify.c */
+int itl_fan_open(struct itl *);
+void itl_fan_free(struct itl *);
+int itl_fan_watch(struct itl *, const char *path, uint32_t mask);
+void itl_fan_convert(struct itl *, size_t n);
 
 /* stats.c */
 int itl_stats_init(struct itl *);

@@ -163,6 +163,32 @@ walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
 	return r == -EEXIST ? 0 : r;
 }
 
+/* fanotify: mark every directory of the tree (pre-order). */
+static int
+fan_walk(struct itl *ctx, uint32_t mask, const char *const *excl, int top)
+{
+	size_t base = ctx->walk.len, nbase = ctx->names.len, off, len;
+	int r;
+
+	r = itl_fan_watch(ctx, ctx->walk.data, mask);
+	if (r == 0)
+		r = list_subdirs(ctx, top);
+	if (r < 0) {
+		ctx->names.len = nbase;
+		return !top && skippable(r) ? 0 : r;
+	}
+	for (off = nbase; r == 0 && off < ctx->names.len; off += len + 1) {
+		len = strlen(ctx->names.data + off);
+		r = walk_push(ctx, ctx->names.data + off, len, 0);
+		if (r == 0 && !excluded(ctx, excl) &&
+		    (r = walk_push(ctx, "", 0, 1)) == 0)
+			r = fan_walk(ctx, mask, excl, 0);
+		walk_pop(ctx, base);
+	}
+	ctx->names.len = nbase;
+	return r;
+}
+
 int
 itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
     const char *const *excl)
@@ -173,8 +199,16 @@ itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
 
 	if (stat(path, &st) < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode) || (ctx->fan != NULL && ctx->cfg.filesystem))
 		return itl_watch_add(ctx, path, mask);
+	if (ctx->fan != NULL) {
+		ctx->walk.len = 0;
+		ctx->names.len = 0;
+		if (walk_push(ctx, path, len, len == 0 ||
+		    path[len - 1] != '/') < 0)
+			return -ENOMEM;
+		return fan_walk(ctx, mask, excl, 1);
+	}
 	ctx->tree_mask = mask | ctx->extra_mask;
 	ctx->walk.len = 0;
 	ctx->names.len = 0;

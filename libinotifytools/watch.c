@@ -524,6 +524,8 @@ itl_watch_add(struct itl *ctx, const char *path, uint32_t mask)
 	int wd, dir, r;
 	uint32_t id;
 
+	if (ctx->fan != NULL)
+		return itl_fan_watch(ctx, path, mask);
 	dir = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
 	wd = inotify_add_watch(ctx->fd, path, mask | ctx->extra_mask);
 	if (wd < 0)
@@ -556,7 +558,8 @@ itl_watch_remove(struct itl *ctx, int wd)
 
 	if (id == ITL_NONE)
 		return -ENOENT;
-	if (inotify_rm_watch(ctx->fd, wd) < 0 && errno != EINVAL)
+	if (ctx->fan == NULL && inotify_rm_watch(ctx->fd, wd) < 0 &&
+	    errno != EINVAL)
 		r = -errno;
 	itl_node_drop(ctx, id);
 	return r;
