@@ -124,6 +124,7 @@ lookahead(struct itl *ctx)
 {
 	struct inotify_event *ie;
 	struct itl_event ev;
+	uint32_t id, gone = ITL_NONE;
 	size_t p;
 
 	ctx->ok_pos = SIZE_MAX;
@@ -133,7 +134,13 @@ lookahead(struct itl *ctx)
 			ctx->ok_pos = p;	/* an error or overflow is news */
 			return;
 		}
-		if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
+		/* An unpaired MOVED_FROM takes its subtree away first. */
+		if (p == ctx->pos && ctx->mv_wd >= 0 &&
+		    !((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie))
+			gone = ctx->mv_id;
+		id = itl_node_by_wd(ctx, ie->wd);
+		if (id == ITL_NONE || (gone != ITL_NONE &&
+		    itl_node_is_below(ctx, id, gone)) ||
 		    itl_recurse_dup(ctx, ie, ctx->stream_base + p, 0))
 			continue;
 		make_event(&ev, ie, 0);
