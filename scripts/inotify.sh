@@ -24,6 +24,9 @@ readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
 EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
 FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT "
 
+# Set by `make install` to $(sysconfdir)/syncd.conf.
+SYNCD_CONF_DEFAULT=/etc/syncd.conf
+
 # The program itself, for `exec` on reload.
 SELF=${BASH_SOURCE[0]}
 
@@ -45,6 +48,13 @@ WORKER_FDS=()
 WORKER_PIDS=()
 LOCK_FD=
 SLEEP_FD=
+SPLIT_PID=
+RUN=
+EV_SEQ=0
+EV_PART=
+EV_CHUNK=20000
+REC=
+OVERFLOW=0
 STOP=0
 RELOAD=0
 
@@ -579,21 +589,39 @@ stderr_logger() {
 	done
 }
 
-# watcher_start: start inotifywait and wait for its watches.
+# The event stream: inotifywait runs in SOURCE (so that names are short,
+# "./dir/file") and writes NUL-terminated names into a FIFO read by
+# split(1), which stores them in chunk files RUN/ev.<pid>.<n> of
+# EV_CHUNK names each.  Bash reads a regular file in blocks, but a pipe
+# one byte per system call, so the collector reads the chunks.  A chunk
+# is complete once the next one exists; the stream has ended once split
+# has exited.
+
+# watcher_start: start inotifywait and split, and wait for the watches.
 watcher_start() {
-	local run=${C[SPOOL_DIR]}/run err_fd line rc
-	rm -f -- "${run}/stderr"
-	mkfifo -m 0600 -- "${run}/stderr"
-	exec {EV_FD}< <(
+	local err_fd line rc
+	rm -f -- "${RUN}/events" "${RUN}/stderr" "${RUN}"/ev.*
+	mkfifo -m 0600 -- "${RUN}/events" "${RUN}/stderr"
+	EV_SEQ=0
+	EV_PART=
+	(
 		close_inherited
 		trap - PIPE INT TERM HUP
+		exec split -t '\0' -l "${EV_CHUNK}" -a 9 -d - "${RUN}/ev.$$."
+	) <"${RUN}/events" &
+	SPLIT_PID=$!
+	(
+		close_inherited
+		trap - PIPE INT TERM HUP
+		cd -- "${C[SOURCE]}"
 		exec "${INOTIFYWAIT}" -m -r --format '%w%f%0' --no-newline \
-		    -e "${EVENTS}" -- "${C[SOURCE]}" 2>"${run}/stderr"
-	)
+		    -e "${EVENTS}" -- .
+	) >"${RUN}/events" 2>"${RUN}/stderr" &
 	WATCHER_PID=$!
-	exec {err_fd}<"${run}/stderr"
-	rm -f -- "${run}/stderr"
-	printf '%s\n' "${WATCHER_PID}" >"${run}/inotifywait.pid"
+	# Returns once the watcher has opened both FIFOs.
+	exec {err_fd}<"${RUN}/stderr"
+	rm -f -- "${RUN}/events" "${RUN}/stderr"
+	printf '%s\n' "${WATCHER_PID}" >"${RUN}/inotifywait.pid"
 	while :; do
 		rc=0
 		IFS= read -r -t 1 -u "${err_fd}" line || rc=$?
@@ -606,6 +634,7 @@ watcher_start() {
 		if (( rc <= 128 || STOP )); then
 			exec {err_fd}<&-
 			watcher_stop
+			ev_discard
 			return 1
 		fi
 	done
@@ -614,23 +643,105 @@ watcher_start() {
 	exec {err_fd}<&-
 }
 
+# watcher_orphan_end: an instance killed with SIGKILL may have left its
+# inotifywait (and the split it feeds) running: end it.
+watcher_orphan_end() {
+	local pid cmd
+	[[ -r ${RUN}/inotifywait.pid ]] || return 0
+	read -r pid <"${RUN}/inotifywait.pid" || return 0
+	[[ ${pid} =~ ^[0-9]+$ && -r /proc/${pid}/cmdline ]] || return 0
+	read -r -d '' cmd <"/proc/${pid}/cmdline" || true
+	[[ ${cmd##*/} == *inotifywait* ]] || return 0
+	log notice "ending the inotifywait (pid ${pid}) of a killed instance"
+	kill -TERM "${pid}" 2>/dev/null || true
+}
+
+# watcher_stop: end inotifywait; split ends at the end of its input.  The
+# chunks it wrote are still to be read.
 watcher_stop() {
 	[[ -n ${WATCHER_PID} ]] || return 0
 	kill -TERM "${WATCHER_PID}" 2>/dev/null || true
-	exec {EV_FD}<&-
 	wait "${WATCHER_PID}" 2>/dev/null || true
+	wait "${SPLIT_PID}" 2>/dev/null || true
 	[[ -z ${LOGGER_PID} ]] || wait "${LOGGER_PID}" 2>/dev/null || true
 	WATCHER_PID=
 	LOGGER_PID=
 }
 
-# watcher_restart WHY: new watches, then a full sync (with backoff if the
-# watcher keeps failing).
+# ev_discard: forget the chunks of a stream that has ended.
+ev_discard() {
+	if [[ -n ${EV_FD} ]]; then
+		exec {EV_FD}<&-
+		EV_FD=
+	fi
+	rm -f -- "${RUN}"/ev.*
+	EV_SEQ=0
+	EV_PART=
+}
+
+# ev_read: set REC to the next name.  Returns 0, 1 if there is none yet,
+# 2 at the end of the stream.
+ev_read() {
+	local name f
+	while :; do
+		if [[ -z ${EV_FD} ]]; then
+			printf -v f '%s/ev.%d.%09d' "${RUN}" "$$" "${EV_SEQ}"
+			if [[ ! -e ${f} ]]; then
+				! kill -0 "${SPLIT_PID}" 2>/dev/null || return 1
+				[[ -e ${f} ]] || return 2
+			fi
+			exec {EV_FD}<"${f}"
+		fi
+		if IFS= read -r -d '' -u "${EV_FD}" name; then
+			REC=${EV_PART}${name}
+			EV_PART=
+			return 0
+		fi
+		EV_PART+=${name}
+		printf -v f '%s/ev.%d.%09d' "${RUN}" "$$" $(( EV_SEQ + 1 ))
+		if [[ ! -e ${f} ]] && kill -0 "${SPLIT_PID}" 2>/dev/null; then
+			return 1
+		fi
+		# Complete (a next chunk, or split is gone): anything
+		# written after our end of file, then the next chunk.
+		if IFS= read -r -d '' -u "${EV_FD}" name; then
+			REC=${EV_PART}${name}
+			EV_PART=
+			return 0
+		fi
+		EV_PART+=${name}
+		exec {EV_FD}<&-
+		EV_FD=
+		printf -v f '%s/ev.%d.%09d' "${RUN}" "$$" "${EV_SEQ}"
+		rm -f -- "${f}"
+		EV_SEQ=$(( EV_SEQ + 1 ))
+	done
+}
+
+# ev_drain: add what is left of an ended stream to the batch.
+ev_drain() {
+	local rc
+	while :; do
+		rc=0
+		ev_read || rc=$?
+		case ${rc} in
+		0) [[ -z ${REC} ]] || name_add "${REC}" ;;
+		1) pause 20000 ;;
+		*) break ;;
+		esac
+	done
+	[[ -z ${EV_PART} ]] || name_add "${EV_PART}"
+	ev_discard
+}
+
+# watcher_restart WHY: read what the old watcher saw, start a new one,
+# then a full sync (with backoff if the watcher keeps failing).
 watcher_restart() {
 	local delay=1
 	log warning "$1: restarting inotifywait and resyncing"
-	publish
 	watcher_stop
+	ev_drain
+	publish
 	until watcher_start; do
 		(( STOP == 0 )) || return 1
 		log err "inotifywait failed on ${C[SOURCE]}; retry in ${delay}s"
@@ -641,16 +752,23 @@ watcher_restart() {
 	full_all
 }
 
-# name_add NAME: one record from inotifywait.
+# name_add NAME: one record from inotifywait; an empty one is a queue
+# overflow.
 name_add() {
 	local rel
 	if [[ -z $1 ]]; then
-		watcher_restart "inotify queue overflow"
+		OVERFLOW=1
 		return
 	fi
-	rel=${1#"${PREFIX}"}
+	rel=${1#./}
 	if [[ ${rel} == "$1" ]]; then
-		log warning "event outside SOURCE: full resync"
+		log warning "unexpected name from inotifywait: full resync"
+		full_all
+		return
+	fi
+	if [[ -z ${rel} ]]; then
+		# SOURCE itself (chmod, touch): a full sync, whose quick
+		# check does not resend every file as a batch would.
 		full_all
 		return
 	fi
@@ -658,7 +776,7 @@ name_add() {
 		now_us
 		BATCH_T0=${REPLY}
 	fi
-	BATCH+=("${rel:-.}")
+	BATCH+=("${rel}")
 	(( ${#BATCH[@]} < C[BATCH_MAX] )) || publish
 }
 
@@ -681,12 +799,9 @@ reload_check() {
 	fi
 }
 
-# collect: read NUL-terminated names into batches until stopped.
-# A read with a timeout may lose a record boundary when the timer fires
-# at the end of a record, so records are only read when input is there
-# (read -t 0), without a timeout; waiting is done by pause.
+# collect: read names into batches until stopped.
 collect() {
-	local name rem killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
+	local rem rc killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
 	while :; do
 		if (( ${#BATCH[@]} )); then
 			now_us
@@ -699,13 +814,20 @@ collect() {
 		else
 			rem=100000
 		fi
-		if read -r -t 0 -u "${EV_FD}"; then
-			if IFS= read -r -d '' -u "${EV_FD}" name; then
-				name_add "${name}"
-				continue
+		rc=0
+		ev_read || rc=$?
+		if (( rc == 0 )); then
+			name_add "${REC}"
+			if (( OVERFLOW )); then
+				OVERFLOW=0
+				watcher_restart "inotify queue overflow" ||
+				    break
 			fi
-			# End of file.
-			[[ -z ${name} ]] || name_add "${name}"
+			continue
+		fi
+		if (( rc == 2 )); then
+			[[ -z ${EV_PART} ]] || name_add "${EV_PART}"
+			ev_discard
 			(( !STOP )) || break
 			watcher_restart "inotifywait exited" || break
 			continue
@@ -764,7 +886,7 @@ find_inotifywait() {
 
 main() {
 	local opt check=0 i
-	CONFIG=${SYNCD_CONF:-/etc/syncd.conf}
+	CONFIG=${SYNCD_CONF:-${SYNCD_CONF_DEFAULT}}
 	OPTIND=1
 	while getopts ':c:nh' opt; do
 		case ${opt} in
@@ -780,8 +902,8 @@ main() {
 		return 0
 	fi
 	find_inotifywait
-	PREFIX=${C[SOURCE]%/}/
 	spool_setup
+	RUN=${C[SPOOL_DIR]}/run
 	exec {LOCK_FD}>"${C[SPOOL_DIR]}/lock"
 	if ! flock -n "${LOCK_FD}"; then
 		log notice "waiting for the previous instance to finish"
@@ -791,6 +913,7 @@ main() {
 	mkfifo -m 0600 -- "${C[SPOOL_DIR]}/run/sleep.$$"
 	exec {SLEEP_FD}<>"${C[SPOOL_DIR]}/run/sleep.$$"
 	rm -f -- "${C[SPOOL_DIR]}/run/sleep.$$"
+	watcher_orphan_end
 	trap 'STOP=1' INT TERM
 	trap 'RELOAD=1' HUP
 	trap 'pid_file_remove' EXIT
