@@ -99,6 +99,15 @@ struct itl_event {
 #define ITL_EVF_NEWDIR		0x2u	/* a watch was added for dir "name" */
 #define ITL_EVF_NEWDIR_FAILED	0x4u	/* adding it failed: see error */
 
+/* cfg may be NULL (inotify, nothing tracked).  With ITL_FANOTIFY: -EPERM
+ * without CAP_SYS_ADMIN, -EINVAL before kernel 5.9, -ENOSYS if built without
+ * fanotify; paths are then absolute directories with a '/' and names are
+ * basenames (SPEC 1.17), own-pid events are skipped, and track_new_dirs and
+ * scan_new_dirs are ignored.  track_new_dirs adds CREATE|MOVED_FROM|MOVED_TO
+ * to the kernel mask of every watch; scan_new_dirs (with it) reports what a
+ * new directory already holds as ITL_EVF_SYNTHETIC events (CREATE, and
+ * CLOSE_WRITE for regular files with data), never twice with the kernel's
+ * own report of the same entry. */
 int itl_open(struct itl **out, const struct itl_config *cfg);
 void itl_close(struct itl *ctx);
 int itl_fd(const struct itl *ctx);
@@ -115,7 +124,8 @@ int itl_pending(const struct itl *ctx);
 /* ---- watch.c: watch table (wd <-> path), O(1) by wd ----------------- */
 
 /* Add one watch (no recursion).  path is kept as given; a '/' is appended
- * when lstat says it is a directory.  Same wd twice: the first path stays. */
+ * when lstat says it is a directory.  Same wd twice: the first path stays.
+ * Returns 0 or -errno (not the wd: see itl_watch_by_path). */
 int itl_watch_add(struct itl *ctx, const char *path, uint32_t mask);
 int itl_watch_remove(struct itl *ctx, int wd);
 struct itl_watch *itl_watch_by_wd(const struct itl *ctx, int wd);
@@ -141,7 +151,10 @@ int itl_watch_rename_prefix(struct itl *ctx, const char *oldprefix,
 /* Watch path and every directory below it (symlinks not followed below the
  * top).  excl: exact paths not to descend into (trailing '/' ignored),
  * NULL-terminated or NULL.  EACCES/ENOENT/ELOOP on subdirectories are
- * skipped; ENOSPC is returned as such. */
+ * skipped; ENOSPC is returned as such.  Children get their wds before their
+ * parent (post-order, as upstream).  A path that is not a directory is
+ * watched as itl_watch_add() would; a symlink given as path is followed and
+ * stored with a '/'.  Not atomic: on error, what was added stays. */
 int itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
     const char *const *excl);
 
