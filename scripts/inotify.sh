@@ -39,6 +39,7 @@ EXCLUDE_A=()		# --exclude=PATTERN arguments
 
 # Collector state.
 BATCH=()		# names of the batch being collected
+NB=0			# their number
 BATCH_T0=0		# arrival of its first name (microseconds)
 BATCH_SEQ=0
 WATCHER_PID=
@@ -555,7 +556,7 @@ wake() {
 # publish: hand the collected batch to every target's queue.
 publish() {
 	local i tmp name
-	(( ${#BATCH[@]} )) || return 0
+	(( NB )) || return 0
 	BATCH_SEQ=$(( BATCH_SEQ + 1 ))
 	name=${BATCH_T0}.$$.${BATCH_SEQ}
 	tmp=${C[SPOOL_DIR]}/run/batch
@@ -568,6 +569,7 @@ publish() {
 		wake "${i}"
 	done
 	BATCH=()
+	NB=0
 }
 
 # full_all: every target wants a full sync.
@@ -772,12 +774,9 @@ name_add() {
 		full_all
 		return
 	fi
-	if (( ${#BATCH[@]} == 0 )); then
-		now_us
-		BATCH_T0=${REPLY}
-	fi
-	BATCH+=("${rel}")
-	(( ${#BATCH[@]} < C[BATCH_MAX] )) || publish
+	(( NB )) || BATCH_T0=${EPOCHREALTIME/./}
+	BATCH[NB++]=${rel}
+	(( NB < C[BATCH_MAX] )) || publish
 }
 
 # pause US: sleep up to US microseconds without a fork (a read that
@@ -799,11 +798,40 @@ reload_check() {
 	fi
 }
 
+# ev_fast: read the names that are there from the current chunk, at most
+# 256 so that the batch deadline is checked.  The hot path, inlined.
+ev_fast() {
+	local name n=0
+	[[ -n ${EV_FD} ]] || return 0
+	while IFS= read -r -d '' -u "${EV_FD}" name; do
+		if [[ -n ${EV_PART} ]]; then
+			name=${EV_PART}${name}
+			EV_PART=
+		fi
+		if [[ ${name} == ./?* ]]; then
+			(( NB )) || BATCH_T0=${EPOCHREALTIME/./}
+			BATCH[NB++]=${name:2}
+			(( NB < C[BATCH_MAX] )) || publish
+		else
+			name_add "${name}"
+			(( !OVERFLOW )) || return 0
+		fi
+		(( ++n < 256 )) || return 0
+	done
+	EV_PART+=${name}
+}
+
 # collect: read names into batches until stopped.
 collect() {
 	local rem rc killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
 	while :; do
-		if (( ${#BATCH[@]} )); then
+		ev_fast
+		if (( OVERFLOW )); then
+			OVERFLOW=0
+			watcher_restart "inotify queue overflow" || break
+			continue
+		fi
+		if (( NB )); then
 			now_us
 			rem=$(( BATCH_T0 + settle - REPLY ))
 			if (( rem <= 0 )); then
