@@ -138,7 +138,7 @@ mark() {
 	grep -qx 'd/n1' out
 	grep -qx 'd/n1/n2' out
 	grep -qx 'd/n1/n2/n3' out
-	grep -qx 'd/n1/n2/n3/f' out
+	[ "$(grep -cx 'd/n1/n2/n3/f' out)" -eq 1 ]
 	grep -qx 'Watching new directory d/n1/n2/n3/' err
 }
 
@@ -149,7 +149,7 @@ mark() {
 	wait_for 5 file_has out '^d/n1/n2/f CLOSE_WRITE,CLOSE$'
 	mark m1
 	stop_bg
-	! grep -v -e '^d/n1/n2/f CLOSE_WRITE,CLOSE$' -e '^d/m1 CLOSE_WRITE,CLOSE$' out
+	[ "$(cat out)" = $'d/n1/n2/f CLOSE_WRITE,CLOSE\nd/m1 CLOSE_WRITE,CLOSE' ]
 }
 
 @test "-m -r: a thousand nested directories each with a file, all reported" {
@@ -164,7 +164,8 @@ mark() {
 	sort -u out >uniq
 	[ "$(grep -c '/f$' uniq)" -eq 1000 ]
 	[ "$(grep -c '/n$' uniq)" -eq 1000 ]
-	[ "$(wc -l <uniq)" -eq 2000 ]
+	# ... and each exactly once.
+	[ "$(wc -l <out)" -eq 2000 ]
 }
 
 @test "-m -r: a directory moved in is watched, without events for its contents" {
