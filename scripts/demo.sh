@@ -6,6 +6,7 @@
 # runs inotify.sh with its log on this terminal, makes a few changes in
 # DIR/src and stops once DIR/dst matches (at most about 10 s, or Ctrl-C).
 set -euo pipefail
+shopt -s nullglob
 
 readonly PROG=demo.sh
 HERE=${BASH_SOURCE[0]%/*}
@@ -38,8 +39,12 @@ started() {
 	    [[ ${p} == "${PIPELINE_PID}" ]]
 }
 
+# same: the copy matches and nothing is left in the queues.
 same() {
-	diff -r "${DIR}/src" "${DIR}/dst" >/dev/null 2>&1
+	local -a queued=("${DIR}"/spool/target-*/queue/* \
+	    "${DIR}"/spool/target-*/merged)
+	(( ${#queued[@]} == 0 )) &&
+	    diff -r "${DIR}/src" "${DIR}/dst" >/dev/null 2>&1
 }
 
 stop() {

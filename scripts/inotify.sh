@@ -587,7 +587,10 @@ stderr_logger() {
 	trap '' INT TERM HUP
 	close_inherited
 	while IFS= read -r line; do
-		log warning "inotifywait: ${line}"
+		case ${line} in
+		"Watching new directory "*) ;;	# -m -r chatter
+		*) log warning "inotifywait: ${line}" ;;
+		esac
 	done
 }
 
