@@ -3,6 +3,7 @@
 # inotify.sh config validation: one line `inotify.sh: ...` on stderr and
 # exit 1; the file is parsed, never executed.
 
+# shellcheck disable=SC2016,SC2154 # literal $(...) names; env from make
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

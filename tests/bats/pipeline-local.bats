@@ -4,6 +4,7 @@
 # EXCLUDE, periodic full sync, and a dead target that must not hold back
 # a live one.
 
+# shellcheck disable=SC2016,SC2154 # literal $(...) names; env from make
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

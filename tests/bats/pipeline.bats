@@ -5,6 +5,7 @@
 # modes within a bounded wait.  One pipeline serves the whole file; each
 # test works in its own subdirectory and checks the whole tree.
 
+# shellcheck disable=SC2016,SC2154 # literal $(...) names; env from make
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

@@ -4,12 +4,14 @@
 # configs, and convergence checks.  Load after helpers:
 #	load helpers
 #	load rsyncd
+# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2154 # top_builddir comes from helpers.bash
 
 : "${top_srcdir:=$(cd "${BATS_TEST_DIRNAME}/../.." && pwd)}"
 : "${RSYNC:=rsync}"
 INOTIFY_SH=${top_srcdir}/scripts/inotify.sh
 SYNCD=${top_srcdir}/scripts/syncd
-export INOTIFY_SH RSYNC
+export INOTIFY_SH SYNCD RSYNC
 
 # Our inotifywait when it has been built, else the system's (only while
 # the build's does not exist yet).
@@ -142,7 +144,7 @@ pipeline_start() {
 pipeline_stop() {
 	[[ -n ${PIPELINE_PID:-} ]] || return 0
 	kill -TERM "${PIPELINE_PID}" 2>/dev/null || true
-	PIPELINE_STATUS=0
+	export PIPELINE_STATUS=0
 	wait "${PIPELINE_PID}" 2>/dev/null || PIPELINE_STATUS=$?
 	wait_for 30 eval '! kill -0 "${PIPELINE_PID}" 2>/dev/null'
 	PIPELINE_PID=

@@ -5,6 +5,7 @@
 # group, recovery after kill -9, after the daemon was down, and after an
 # inotify queue overflow.
 
+# shellcheck disable=SC2016 # eval'd strings expand later
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd
@@ -107,7 +108,7 @@ pipeline_pid() {
 	pgid=$(pipeline_pid)
 	syncd stop
 	kill -0 "${OTHER_PID}"
-	! kill -0 -- "-${pgid}" 2>/dev/null
+	run ! kill -0 -- "-${pgid}"
 	touch "${D}/other/alive"
 	wait_for 10 file_has "${D}/other.out" 'alive'
 }
@@ -129,7 +130,7 @@ pipeline_pid() {
 	run -1 syncd status
 	run -0 syncd start
 	wait_converged "${SRC}" "${DST}"
-	! kill -0 -- "-${pid}" 2>/dev/null
+	run ! kill -0 -- "-${pid}"
 }
 
 @test "kill -9 of the whole process group, then syncd start: converges" {
@@ -176,9 +177,11 @@ pipeline_pid() {
 
 @test "a forced inotify queue overflow triggers a resync that converges" {
 	local knob=/proc/sys/fs/inotify/max_queued_events
-	[ -w "${knob}" ] && echo "$(cat "${knob}")" >"${knob}" 2>/dev/null ||
+	local old
+	old=$(cat "${knob}")
+	{ echo "${old}" >"${knob}"; } 2>/dev/null ||
 	    skip "${knob} is not writable here"
-	OLD_MAX_QUEUED=$(cat "${knob}")
+	OLD_MAX_QUEUED=${old}
 	# The limit applies when inotifywait starts; restore it right after.
 	echo 16 >"${knob}"
 	syncd start
