@@ -268,6 +268,7 @@ fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 		/* The queue is empty: a MOVED_FROM still unpaired left the
 		 * tree. */
 		itl_recurse_flush(ctx);
+		itl_recurse_batch_end(ctx);
 		ms = remaining_ms(start, timeout_ms);
 		if (ms == 0)
 			return 0;

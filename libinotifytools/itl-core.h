@@ -58,6 +58,14 @@ struct itl_seen {
 	uint32_t used;
 };
 
+/* A new directory whose watch could not be added because an ancestor was
+ * renamed before we got to it: tried again once that rename is seen. */
+struct itl_retry {
+	int pwd;		/* its parent's wd, to check pid is still it */
+	uint32_t pid;
+	uint32_t off, len;	/* name in ctx->retry_names */
+};
+
 struct itl_stat_row {
 	long hits[ITL_NBITS];
 	long total;
@@ -107,6 +115,8 @@ struct itl {
 	uint32_t mv_id;		/* its watched node, or ITL_NONE */
 	uint64_t stream_base;	/* bytes read from the kernel before raw[] */
 	uint64_t seen_until;	/* where the scan's duplicates can end */
+	struct itl_buf retry;	/* struct itl_retry[]: new dirs not found */
+	struct itl_buf retry_names;
 	struct itl_buf seen;	/* struct itl_seen[] */
 	struct itl_buf seen_names;
 	struct itl_tab seen_tab;
@@ -149,6 +159,7 @@ void itl_nodes_free(struct itl *);
 /* recurse.c: new-directory bookkeeping */
 void itl_recurse_event(struct itl *, struct itl_event *);
 void itl_recurse_flush(struct itl *);
+void itl_recurse_batch_end(struct itl *);
 void itl_recurse_remove_tree(struct itl *, uint32_t top);
 int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
     int consume);

@@ -324,6 +324,8 @@ itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
 void
 itl_recurse_free(struct itl *ctx)
 {
+	itl_buf_free(&ctx->retry);
+	itl_buf_free(&ctx->retry_names);
 	itl_buf_free(&ctx->seen);
 	itl_buf_free(&ctx->seen_names);
 	itl_tab_free(&ctx->seen_tab);
@@ -468,6 +470,56 @@ window(struct itl *ctx)
 	ctx->seen_until = ctx->stream_base + ctx->end + (uint64_t)n;
 }
 
+/* ---- new directories lost to a rename not yet seen --------------------- */
+
+static void
+retry_add(struct itl *ctx, uint32_t parent, const char *name, size_t len)
+{
+	struct itl_retry t = { itl_node(ctx, parent)->wd, parent,
+	    (uint32_t)ctx->retry_names.len, (uint32_t)len };
+
+	if (itl_buf_append(&ctx->retry_names, name, len) == 0)
+		(void)itl_buf_append(&ctx->retry, &t, sizeof(t));
+}
+
+void
+itl_recurse_batch_end(struct itl *ctx)
+{
+	ctx->retry.len = 0;
+	ctx->retry_names.len = 0;
+}
+
+/* Node moved was renamed: try again the new directories below it. */
+static void
+retry_below(struct itl *ctx, uint32_t moved)
+{
+	struct itl_retry *t;
+	size_t i, n = ctx->retry.len / sizeof(*t), len;
+	const char *p;
+	uint32_t flags;
+	char *name;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		t = (struct itl_retry *)(void *)ctx->retry.data + i;
+		if (t->pwd < 0 || itl_node_by_wd(ctx, t->pwd) != t->pid ||
+		    !itl_node_is_below(ctx, t->pid, moved))
+			continue;
+		name = ctx->retry_names.data + t->off;
+		p = itl_node_path(ctx, t->pid, &len);
+		ctx->walk.len = 0;
+		ctx->names.len = 0;
+		if (p == NULL || walk_push(ctx, p, len, 0) < 0 ||
+		    walk_push(ctx, name, t->len, 1) < 0)
+			return;
+		r = watch_new(ctx, t->pid, name, t->len,
+		    ctx->cfg.scan_new_dirs, &flags);
+		t = (struct itl_retry *)(void *)ctx->retry.data + i;
+		if (r != -ENOENT)
+			t->pwd = -1;
+	}
+}
+
 /* The event announces directory name in the watched directory ev->wd. */
 static void
 new_dir(struct itl *ctx, struct itl_event *ev, int scan)
@@ -486,6 +538,8 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 	else
 		r = watch_new(ctx, parent, ev->name, ev->name_len, scan,
 		    &flags);
+	if (r == -ENOENT)
+		retry_add(ctx, parent, ev->name, ev->name_len);
 	if (r == 0)
 		ev->flags |= flags;
 	else if (!skippable(r)) {
@@ -539,7 +593,13 @@ itl_recurse_flush(struct itl *ctx)
 static void
 moved_to(struct itl *ctx, struct itl_event *ev)
 {
-	uint32_t parent = itl_node_by_wd(ctx, ev->wd), id = ctx->mv_id;
+	uint32_t parent = itl_node_by_wd(ctx, ev->wd), id = ctx->mv_id, old;
+
+	/* A directory renamed over an (empty) one replaces it; the kernel
+	 * may tell nothing more about the one replaced. */
+	old = itl_node_child(ctx, parent, ev->name, ev->name_len);
+	if (old != ITL_NONE && old != id && itl_node(ctx, old)->wd >= 0)
+		itl_recurse_remove_tree(ctx, old);
 
 	if (ctx->mv_wd >= 0 && ev->cookie == ctx->mv_cookie &&
 	    id != ITL_NONE) {
@@ -547,6 +607,8 @@ moved_to(struct itl *ctx, struct itl_event *ev)
 		ctx->mv_id = ITL_NONE;
 		if (itl_node_move(ctx, id, parent, ev->name, ev->name_len) < 0)
 			itl_recurse_remove_tree(ctx, id);
+		else if (ctx->retry.len != 0)
+			retry_below(ctx, id);
 		return;
 	}
 	ctx->mv_wd = -1;

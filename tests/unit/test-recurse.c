@@ -274,6 +274,113 @@ renames_and_moves(void)
 	itl_close(ctx);
 }
 
+/* ---- random churn: the table must match a fresh walk ----------------- */
+
+static char **dirs;
+static size_t ndirs, capdirs;
+
+static int
+add_dir(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	char **n;
+
+	if (flag != FTW_D)
+		return 0;
+	if (ndirs == capdirs) {
+		capdirs = capdirs ? capdirs * 2 : 64;
+		n = realloc(dirs, capdirs * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		dirs = n;
+	}
+	dirs[ndirs] = malloc(strlen(p) + 2);
+	sprintf(dirs[ndirs++], "%s/", p);
+	return 0;
+}
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+check_one(struct itl *ctx, struct itl_watch *w, void *arg)
+{
+	const char *p = itl_watch_path(ctx, w, NULL);
+	int *bad = arg;
+
+	if (bsearch(&p, dirs, ndirs, sizeof(*dirs), cmpstr) == NULL) {
+		if ((*bad)++ < 5)
+			printf("# stale watch: %s\n", p);
+	}
+	return 0;
+}
+
+static void
+random_churn_matches_a_walk(unsigned seed)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	char a[600], b[600];
+	int i, bad = 0, x, y, missing = 0;
+	size_t k;
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", P("rc"), P("rc-out"));
+	if (system(cmd) != 0)
+		return;
+	mkdir(P("rc"), 0755);
+	mkdir(P("rc-out"), 0755);
+	is_int(itl_watch_tree(ctx, P("rc"), IN_ALL_EVENTS, NULL), 0, "tree rc");
+	for (i = 0; i < 3000; i++) {
+		x = (int)(rand_r(&seed) % 6);
+		y = (int)(rand_r(&seed) % 6);
+		snprintf(a, sizeof(a), "%s/rc/d%d", top, x);
+		if (rand_r(&seed) % 2)
+			snprintf(a + strlen(a), 16, "/d%d", y);
+		snprintf(b, sizeof(b), "%s/rc/d%d", top,
+		    (int)(rand_r(&seed) % 6));
+		switch (rand_r(&seed) % 5) {
+		case 0: case 1:
+			mkdir(a, 0755);
+			break;
+		case 2:
+			rmdir(a);
+			break;
+		case 3:
+			rename(a, b);
+			break;
+		default:
+			snprintf(b, sizeof(b), "%s/rc-out/o%d", top, i);
+			if (rand_r(&seed) % 2)
+				rename(a, b);
+			else
+				rename(b, a);
+			break;
+		}
+		/* Keep up: a tool that falls behind meets path races that no
+		 * inotify reader can resolve (a name reused before its CREATE
+		 * is read). */
+		drain(ctx);
+	}
+	drain(ctx);
+	ndirs = 0;
+	nftw(P("rc"), add_dir, 16, FTW_PHYS);
+	qsort(dirs, ndirs, sizeof(*dirs), cmpstr);
+	itl_watch_foreach(ctx, check_one, &bad);
+	for (k = 0; k < ndirs; k++) {
+		if (itl_watch_by_path(ctx, dirs[k]) == NULL && missing++ < 5)
+			printf("# not watched: %s\n", dirs[k]);
+	}
+	is_int(bad, 0, "seed %u: no stale path after 3000 operations", seed);
+	is_int(missing, 0, "every directory watched");
+	is_int(itl_watch_count(ctx), ndirs, "as many watches as directories");
+	for (k = 0; k < ndirs; k++)
+		free(dirs[k]);
+	free(dirs);
+	itl_close(ctx);
+}
+
 int
 main(void)
 {
@@ -285,6 +392,9 @@ main(void)
 	exclusions_prune();
 	new_dirs_scanned();
 	renames_and_moves();
+	random_churn_matches_a_walk(1);
+	random_churn_matches_a_walk(2);
+	random_churn_matches_a_walk(3);
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
