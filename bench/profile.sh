@@ -40,7 +40,8 @@ command -v perf >/dev/null || { note "perf not installed"; exit 1; }
 report() {
 	perf report -i "$1" --comm "$2" --no-children -g none --percentage relative \
 	    --sort dso,symbol \
-	    --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${TOP}"
+	    --stdio 2>/dev/null | grep -v -e '^#' -e '^$' | head -n "${TOP}" ||
+		true
 }
 
 # prof NAME COMM CMD...: perf record CMD (and its children).
