@@ -21,6 +21,7 @@
 static struct itl *api_ctx;
 static int api_error;
 static int api_stats;
+static int api_fan;		/* the context is fanotify */
 static char *api_timefmt;
 static struct itl_buf api_paths[NPATHBUF];	/* returned path strings */
 static int api_next_path;
@@ -78,6 +79,7 @@ inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 	if (api_re != NULL)
 		(void)itl_filter_set_raw(api_ctx, api_re, api_re_cflags,
 		    api_re_flags);
+	api_fan = fanotify != 0;
 	api_error = 0;
 	return 1;
 }
@@ -96,6 +98,7 @@ inotifytools_cleanup(void)
 	itl_close(api_ctx);
 	api_ctx = NULL;
 	api_stats = 0;
+	api_fan = 0;
 	free(api_timefmt);
 	api_timefmt = NULL;
 	free(api_re);
@@ -203,10 +206,14 @@ const char *
 inotifytools_dirname_from_event(struct inotify_event *event,
     size_t *dirnamelen)
 {
-	const char *p = inotifytools_filename_from_wd(event->wd);
+	const char *p = inotifytools_filename_from_wd(event->wd), *slash;
 
-	if (dirnamelen != NULL)
-		*dirnamelen = strlen(p);
+	if (dirnamelen != NULL) {
+		/* fanotify: the directory part, up to the last '/' */
+		slash = api_fan ? strrchr(p, '/') : NULL;
+		*dirnamelen = slash != NULL ? (size_t)(slash - p) + 1 :
+		    strlen(p);
+	}
 	return p;
 }
 
@@ -214,9 +221,16 @@ const char *
 inotifytools_filename_from_event(struct inotify_event *event,
     char const **eventname, size_t *dirnamelen)
 {
+	const char *p;
+	size_t len;
+
+	p = inotifytools_dirname_from_event(event, &len);
 	if (eventname != NULL)
-		*eventname = event->len > 0 ? event->name : "";
-	return inotifytools_dirname_from_event(event, dirnamelen);
+		*eventname = event->len > 0 ? event->name :
+		    api_fan ? p + len : "";
+	if (dirnamelen != NULL)
+		*dirnamelen = len;
+	return p;
 }
 
 char *
@@ -448,7 +462,7 @@ directive(struct out *o, struct inotify_event *ev, const char *fmt, size_t i,
 			put_bytes(o, s, len, o->size);
 		return 2;
 	case 'f':
-		s = ev->len > 0 ? ev->name : "";
+		(void)inotifytools_filename_from_event(ev, &s, &len);
 		put_bytes(o, s, strlen(s), o->size);
 		return 2;
 	case 'c':
