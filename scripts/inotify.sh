@@ -452,15 +452,17 @@ worker() {
 	QUIT=0
 	BACKOFF=0
 	NEXT_TRY=0
-	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0
+	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0 periodic=0
 	trap '' INT TERM HUP
 	close_inherited keep-lock
 	while :; do
 		w_drain
 		now=${EPOCHSECONDS}
 		if (( C[FULL_SYNC_INTERVAL] && last_full &&
-		    now - last_full >= C[FULL_SYNC_INTERVAL] )); then
+		    now - last_full >= C[FULL_SYNC_INTERVAL] )) &&
+		    [[ ! -e ${D}/full ]]; then
 			: >"${D}/full"
+			periodic=1
 		fi
 		if (( QUIT )); then
 			final=$(( final + 1 ))
@@ -494,7 +496,9 @@ worker() {
 				NEXT_TRY=0
 				# Back off repeated full syncs (overflow
 				# storms): 1 s, 2 s, ... 300 s apart.
-				if (( full_end && now - full_end < 60 )); then
+				if (( periodic )); then
+					periodic=0
+				elif (( full_end && now - full_end < 60 )); then
 					full_gap=$(( full_gap ? full_gap * 2 : 1 ))
 					(( full_gap <= 300 )) || full_gap=300
 				else
