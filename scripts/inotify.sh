@@ -56,6 +56,7 @@ EV_PART=
 EV_CHUNK=20000
 REC=
 OVERFLOW=0
+PDEATH=()		# runs a command that dies with its parent
 STOP=0
 RELOAD=0
 
@@ -616,15 +617,16 @@ watcher_start() {
 	(
 		close_inherited
 		trap - PIPE INT TERM HUP
-		exec split -t '\0' -l "${EV_CHUNK}" -a 9 -d - "${RUN}/ev.$$."
+		exec ${PDEATH[@]+"${PDEATH[@]}"} split -t '\0' -l "${EV_CHUNK}" \
+		    -a 9 -d - "${RUN}/ev.$$."
 	) <"${RUN}/events" &
 	SPLIT_PID=$!
 	(
 		close_inherited
 		trap - PIPE INT TERM HUP
 		cd -- "${C[SOURCE]}"
-		exec "${INOTIFYWAIT}" -m -r --format '%w%f%0' --no-newline \
-		    -e "${EVENTS}" -- .
+		exec ${PDEATH[@]+"${PDEATH[@]}"} "${INOTIFYWAIT}" -m -r \
+		    --format '%w%f%0' --no-newline -e "${EVENTS}" -- .
 	) >"${RUN}/events" 2>"${RUN}/stderr" &
 	WATCHER_PID=$!
 	# Returns once the watcher has opened both FIFOs.
@@ -835,6 +837,7 @@ collect() {
 		ev_fast
 		if (( OVERFLOW )); then
 			OVERFLOW=0
+PDEATH=()		# runs a command that dies with its parent
 			watcher_restart "inotify queue overflow" || break
 			continue
 		fi
@@ -855,6 +858,7 @@ collect() {
 			name_add "${REC}"
 			if (( OVERFLOW )); then
 				OVERFLOW=0
+PDEATH=()		# runs a command that dies with its parent
 				watcher_restart "inotify queue overflow" ||
 				    break
 			fi
@@ -937,6 +941,10 @@ main() {
 		return 0
 	fi
 	find_inotifywait
+	# The watcher ends with us, even after a SIGKILL.
+	if command -v setpriv >/dev/null; then
+		PDEATH=(setpriv --pdeathsig TERM --)
+	fi
 	spool_setup
 	RUN=${C[SPOOL_DIR]}/run
 	exec {LOCK_FD}>"${C[SPOOL_DIR]}/lock"
