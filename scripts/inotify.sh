@@ -30,7 +30,7 @@ SYNCD_CONF_DEFAULT=/etc/syncd.conf
 # The program itself, for `exec` on reload.
 SELF=${BASH_SOURCE[0]}
 
-# Config (C_*), set by config_load.
+# Config, C[KEY], set by config_load.
 declare -A C=()
 TARGET_LIST=()		# TARGETS split
 TARGET_DIRS=()		# per-target spool directory
@@ -923,6 +923,12 @@ find_inotifywait() {
 	    die "inotifywait not found (set INOTIFYWAIT)"
 }
 
+# inotifywait_path: find it, as an absolute path (it runs in SOURCE).
+inotifywait_path() {
+	find_inotifywait
+	[[ ${INOTIFYWAIT} == /* ]] || INOTIFYWAIT=${PWD%/}/${INOTIFYWAIT}
+}
+
 main() {
 	local opt check=0 i
 	CONFIG=${SYNCD_CONF:-${SYNCD_CONF_DEFAULT}}
@@ -940,7 +946,7 @@ main() {
 		config_print
 		return 0
 	fi
-	find_inotifywait
+	inotifywait_path
 	# The watcher ends with us, even after a SIGKILL.
 	if command -v setpriv >/dev/null; then
 		PDEATH=(setpriv --pdeathsig TERM --)
