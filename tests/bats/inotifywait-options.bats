@@ -317,3 +317,11 @@ iw_done() {
 	[ -L "$FSNOTIFYWAIT" ]
 	[ "$(readlink "$FSNOTIFYWAIT")" = inotifywait ]
 }
+
+@test "no inotify instance left: the init message and its hint" {
+	unshare -U -r true 2>/dev/null || skip "no user namespaces"
+	run -1 --separate-stderr unshare -U -r sh -c \
+	    'echo 0 >/proc/sys/user/max_inotify_instances && exec "$0" d' "$INOTIFYWAIT"
+	[ "${stderr_lines[0]}" = "Couldn't initialize inotify: Too many open files" ]
+	[ "${stderr_lines[1]}" = "Try increasing the value of /proc/sys/fs/inotify/max_user_instances" ]
+}

@@ -298,3 +298,36 @@ mark() {
 	stop_bg
 	[ "$(cat out)" = $'d/ CREATE,ISDIR foo\nd/ CREATE m1' ]
 }
+
+# limited N CMD...: run CMD in a new user namespace whose inotify watch limit
+# is N (the limit is per user namespace).
+limited() {
+	local n=$1
+	shift
+	unshare -U -r sh -c 'echo "$0" >/proc/sys/user/max_inotify_watches &&
+	    exec "$@"' "$n" "$@"
+}
+
+require_userns() {
+	limited 1 true 2>/dev/null || skip "cannot set a watch limit in a user namespace"
+}
+
+@test "the watch limit stops the setup with the two-line message" {
+	require_userns
+	run -1 --separate-stderr limited 2 "$INOTIFYWAIT" -r d
+	[ "${stderr_lines[1]}" = "Failed to watch d; upper limit on inotify watches reached!" ]
+	[ "${stderr_lines[2]}" = "Please increase the amount of inotify watches allowed per user via \`/proc/sys/fs/inotify/max_user_watches'." ]
+}
+
+@test "-m -r: a new directory over the watch limit is reported and skipped" {
+	require_userns
+	rm -r d/a
+	start_watching out err limited 2 "$INOTIFYWAIT" -m -r -e create d
+	mkdir d/x
+	wait_for 5 file_has err 'Watching new directory d/x/'
+	mkdir d/y
+	wait_for 5 file_has err "Couldn't watch new directory d/y/: No space left on device"
+	mark m1
+	stop_bg
+	[ "$(cat out)" = $'d/ CREATE,ISDIR x\nd/ CREATE,ISDIR y\nd/ CREATE m1' ]
+}
