@@ -125,7 +125,7 @@ int cli_paths_relative(const struct cli_paths *p);
  * and returns -1. */
 int cli_open(struct itl **ctx, const struct itl_config *cfg);
 
-#define CLI_WATCH_RECURSIVE	0x1	/* itl_watch_tree() with exclusions */
+#define CLI_WATCH_RECURSIVE	0x1	/* itl_watch_tree(), '@' exclusions */
 #define CLI_WATCH_FILESYSTEM	0x2	/* -S: filesystem marks */
 
 struct cli_watch_opts {

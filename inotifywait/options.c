@@ -80,7 +80,8 @@ static const struct option longopts[] = {
 	"\t-F|--fanotify\tWatch with fanotify.\n" \
 	"\t-S|--filesystem\tWatch entire filesystem with fanotify.\n" \
 	"\t--fromfile <file>\n" \
-	"\t              \tRead files to watch from <file> or `-' for stdin.\n" \
+	"\t              \tRead files to watch from <file> or `-' for " \
+	"stdin.\n" \
 	"\t-o|--outfile <file>\n" \
 	"\t              \tPrint events to <file> rather than stdout.\n" \
 	"\t-s|--syslog   \tSend errors to syslog rather than stderr.\n" \
@@ -94,7 +95,8 @@ static const struct option longopts[] = {
 	"\t              \t%%T in --format string.\n" \
 	"\t-c|--csv      \tPrint events in CSV format.\n" \
 	"\t-t|--timeout <seconds>\n" \
-	"\t              \tWhen listening for a single event, time out after\n" \
+	"\t              \tWhen listening for a single event, time out " \
+	"after\n" \
 	"\t              \twaiting for an event for <seconds> seconds.\n" \
 	"\t              \tIf <seconds> is zero, %1$s will never time out.\n" \
 	"\t-e|--event <event1> [ -e|--event <event2> ... ]\n" \
