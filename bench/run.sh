@@ -489,7 +489,9 @@ machine() {
 	    "trees ${TREES}; ${FILES} files per throughput run," \
 	    "${FULL_FILES} at full speed"
 	if [ -n "${OURS_WAIT}" ]; then
-		echo "- Ours: ${OURS_WAIT}"
+		echo "- Ours: ${OURS_WAIT} (source at git" \
+		    "$(git -C "${SRCDIR}" rev-parse --short HEAD 2>/dev/null ||
+		    echo '?'))"
 	fi
 	if [ -n "${DEB_WAIT}" ]; then
 		echo "- Upstream: Debian inotify-tools" \
