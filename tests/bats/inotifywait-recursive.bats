@@ -299,22 +299,19 @@ mark() {
 	[ "$(cat out)" = $'d/ CREATE,ISDIR foo\nd/ CREATE m1' ]
 }
 
-# limited N CMD...: run CMD in a new user namespace whose inotify watch limit
-# is N (the limit is per user namespace).
-limited() {
-	local n=$1
-	shift
-	unshare -U -r sh -c 'echo "$0" >/proc/sys/user/max_inotify_watches &&
-	    exec "$@"' "$n" "$@"
-}
+# "${limited[@]}" N CMD...: run CMD in a new user namespace whose inotify
+# watch limit is N (the limit is per user namespace).  unshare and sh exec
+# CMD, so that CMD keeps the pid that start_bg records.
+limited=(unshare -U -r sh -c
+    'echo "$0" >/proc/sys/user/max_inotify_watches && exec "$@"')
 
 require_userns() {
-	limited 1 true 2>/dev/null || skip "cannot set a watch limit in a user namespace"
+	"${limited[@]}" 1 true 2>/dev/null || skip "cannot set a watch limit in a user namespace"
 }
 
 @test "the watch limit stops the setup with the two-line message" {
 	require_userns
-	run -1 --separate-stderr limited 2 "$INOTIFYWAIT" -r d
+	run -1 --separate-stderr "${limited[@]}" 2 "$INOTIFYWAIT" -r d
 	[ "${stderr_lines[1]}" = "Failed to watch d; upper limit on inotify watches reached!" ]
 	[ "${stderr_lines[2]}" = "Please increase the amount of inotify watches allowed per user via \`/proc/sys/fs/inotify/max_user_watches'." ]
 }
@@ -322,7 +319,8 @@ require_userns() {
 @test "-m -r: a new directory over the watch limit is reported and skipped" {
 	require_userns
 	rm -r d/a
-	start_watching out err limited 2 "$INOTIFYWAIT" -m -r -e create d
+	start_watching out err "${limited[@]}" 2 "$INOTIFYWAIT" -m -r -e create d
+	[ "$(readlink "/proc/$BG_PID/exe")" = "$(readlink -f "$INOTIFYWAIT")" ]
 	mkdir d/x
 	wait_for 5 file_has err 'Watching new directory d/x/'
 	mkdir d/y
