@@ -32,6 +32,7 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx->drop_wd = -1;
 	ctx->mv_wd = -1;
 	ctx->mv_id = ITL_NONE;
+	ctx->dup_id = ITL_NONE;
 	if (cfg->track_new_dirs)
 		ctx->extra_mask = ITL_TRACK_BITS;
 	if (cfg->backend == ITL_FANOTIFY) {
@@ -137,7 +138,7 @@ lookahead(struct itl *ctx)
 		/* An unpaired MOVED_FROM takes its subtree away first. */
 		if (p == ctx->pos && ctx->mv_wd >= 0 &&
 		    !((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie))
-			gone = ctx->mv_id;
+			gone = itl_recurse_moving(ctx);
 		id = itl_node_by_wd(ctx, ie->wd);
 		if (id == ITL_NONE || (gone != ITL_NONE &&
 		    itl_node_is_below(ctx, id, gone)) ||

@@ -113,8 +113,10 @@ struct itl {
 	int mv_wd;		/* pending MOVED_FROM|ISDIR: parent wd, or -1 */
 	uint32_t mv_cookie;
 	uint32_t mv_id;		/* its watched node, or ITL_NONE */
+	int mv_node_wd;		/* that node's wd, to check it is still it */
 	uint64_t stream_base;	/* bytes read from the kernel before raw[] */
 	uint64_t seen_until;	/* where the scan's duplicates can end */
+	uint32_t dup_id;	/* watch_new found its wd on this node */
 	struct itl_buf retry;	/* struct itl_retry[]: new dirs not found */
 	struct itl_buf retry_names;
 	struct itl_buf seen;	/* struct itl_seen[] */
@@ -160,6 +162,7 @@ void itl_nodes_free(struct itl *);
 void itl_recurse_event(struct itl *, struct itl_event *);
 void itl_recurse_flush(struct itl *);
 void itl_recurse_batch_end(struct itl *);
+uint32_t itl_recurse_moving(const struct itl *);
 void itl_recurse_remove_tree(struct itl *, uint32_t top);
 int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
     int consume);

@@ -426,7 +426,7 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
 	if (wd < 0)
 		return -errno;
-	if (itl_node_by_wd(ctx, wd) != ITL_NONE)
+	if ((ctx->dup_id = itl_node_by_wd(ctx, wd)) != ITL_NONE)
 		return 0;
 	id = itl_node_new(ctx, parent, name, len);
 	if (id == ITL_NONE)
@@ -520,6 +520,40 @@ retry_below(struct itl *ctx, uint32_t moved)
 	}
 }
 
+/* The new directory parent/name turned out to be watched already, as
+ * node n under another name: a name was reused before we read its events
+ * (mkdir a; mv a b; mkdir a).  The kernel just told us where n is now;
+ * what is at n's old name is not n, so watch that afresh. */
+static void
+relabel(struct itl *ctx, uint32_t n, uint32_t parent, const char *name,
+    size_t len)
+{
+	struct itl_watch *w = itl_node(ctx, n);
+	struct itl_buf old = {0};
+	uint32_t op = w->parent, f;
+	const char *p;
+	size_t plen;
+	int opwd;
+
+	if (op == ITL_NONE || (op == parent && w->len == len &&
+	    memcmp(w->name, name, len) == 0) ||
+	    itl_node_is_below(ctx, parent, n) ||
+	    itl_buf_append(&old, w->name, w->len) < 0)
+		goto out;
+	opwd = itl_node(ctx, op)->wd;
+	if (itl_node_move(ctx, n, parent, name, len) < 0 || opwd < 0 ||
+	    itl_node_by_wd(ctx, opwd) != op)
+		goto out;
+	p = itl_node_path(ctx, op, &plen);
+	ctx->walk.len = 0;
+	ctx->names.len = 0;
+	if (p != NULL && walk_push(ctx, p, plen, 0) == 0 &&
+	    walk_push(ctx, old.data, old.len, 1) == 0)
+		(void)watch_new(ctx, op, old.data, old.len, 0, &f);
+out:
+	itl_buf_free(&old);
+}
+
 /* The event announces directory name in the watched directory ev->wd. */
 static void
 new_dir(struct itl *ctx, struct itl_event *ev, int scan)
@@ -532,12 +566,15 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 	p = itl_node_path(ctx, parent, &len);
 	ctx->walk.len = 0;
 	ctx->names.len = 0;
+	ctx->dup_id = ITL_NONE;
 	if (p == NULL || walk_push(ctx, p, len, 0) < 0 ||
 	    walk_push(ctx, ev->name, ev->name_len, 1) < 0)
 		r = -ENOMEM;
 	else
 		r = watch_new(ctx, parent, ev->name, ev->name_len, scan,
 		    &flags);
+	if (r == 0 && flags == 0 && ctx->dup_id != ITL_NONE)
+		relabel(ctx, ctx->dup_id, parent, ev->name, ev->name_len);
 	if (r == -ENOENT)
 		retry_add(ctx, parent, ev->name, ev->name_len);
 	if (r == 0)
@@ -577,6 +614,16 @@ itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
 	free(wds);
 }
 
+/* The node of the pending MOVED_FROM, if it is still watched. */
+uint32_t
+itl_recurse_moving(const struct itl *ctx)
+{
+	if (ctx->mv_wd < 0 || ctx->mv_id == ITL_NONE ||
+	    itl_node_by_wd(ctx, ctx->mv_node_wd) != ctx->mv_id)
+		return ITL_NONE;
+	return ctx->mv_id;
+}
+
 /* The MOVED_FROM seen last was not followed by its MOVED_TO: the
  * directory left the tree. */
 void
@@ -584,7 +631,7 @@ itl_recurse_flush(struct itl *ctx)
 {
 	if (ctx->mv_wd < 0)
 		return;
-	if (ctx->mv_id != ITL_NONE)
+	if (itl_recurse_moving(ctx) != ITL_NONE)
 		itl_recurse_remove_tree(ctx, ctx->mv_id);
 	ctx->mv_wd = -1;
 	ctx->mv_id = ITL_NONE;
@@ -593,12 +640,14 @@ itl_recurse_flush(struct itl *ctx)
 static void
 moved_to(struct itl *ctx, struct itl_event *ev)
 {
-	uint32_t parent = itl_node_by_wd(ctx, ev->wd), id = ctx->mv_id, old;
+	uint32_t parent = itl_node_by_wd(ctx, ev->wd), old;
+	uint32_t id = itl_recurse_moving(ctx);
 
 	/* A directory renamed over an (empty) one replaces it; the kernel
 	 * may tell nothing more about the one replaced. */
 	old = itl_node_child(ctx, parent, ev->name, ev->name_len);
-	if (old != ITL_NONE && old != id && itl_node(ctx, old)->wd >= 0)
+	if (old != ITL_NONE && old != id && itl_node(ctx, old)->wd >= 0 &&
+	    (id == ITL_NONE || !itl_node_is_below(ctx, id, old)))
 		itl_recurse_remove_tree(ctx, old);
 
 	if (ctx->mv_wd >= 0 && ev->cookie == ctx->mv_cookie &&
@@ -634,5 +683,7 @@ itl_recurse_event(struct itl *ctx, struct itl_event *ev)
 		ctx->mv_cookie = ev->cookie;
 		ctx->mv_id = id != ITL_NONE && itl_node(ctx, id)->wd >= 0 ?
 		    id : ITL_NONE;
+		if (ctx->mv_id != ITL_NONE)
+			ctx->mv_node_wd = itl_node(ctx, id)->wd;
 	}
 }

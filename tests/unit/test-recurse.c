@@ -378,6 +378,8 @@ random_churn_matches_a_walk(unsigned seed)
 	for (k = 0; k < ndirs; k++)
 		free(dirs[k]);
 	free(dirs);
+	dirs = NULL;
+	ndirs = capdirs = 0;
 	itl_close(ctx);
 }
 
