@@ -175,28 +175,56 @@ pipeline_pid() {
 	wait_converged "${SRC}" "${DST}"
 }
 
+# has_inotify_fd PID: the process has called inotify_init.
+has_inotify_fd() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[[ $(readlink "${f}" 2>/dev/null) != anon_inode:inotify ]] ||
+		    return 0
+	done
+	return 1
+}
+
+# watcher_initialised: the pipeline's inotifywait has its inotify fd.
+watcher_initialised() {
+	local pid
+	{ read -r pid <"${D}/spool/run/inotifywait.pid"; } 2>/dev/null &&
+	    has_inotify_fd "${pid}"
+}
+
 @test "a forced inotify queue overflow triggers a resync that converges" {
 	local knob=/proc/sys/fs/inotify/max_queued_events
-	local old
+	local old watcher i
 	old=$(cat "${knob}")
 	{ echo "${old}" >"${knob}"; } 2>/dev/null ||
 	    skip "${knob} is not writable here"
+	# The limit is taken when inotifywait starts: lower it only until
+	# ours has its inotify fd (other tests may run in parallel), and
+	# not below what ordinary tests need.
 	OLD_MAX_QUEUED=${old}
-	# The limit applies when inotifywait starts; restore it right after.
-	echo 16 >"${knob}"
-	syncd start
+	echo 512 >"${knob}"
+	syncd start >"${D}/start.out" 2>&1 &
+	wait_for 30 watcher_initialised
 	echo "${OLD_MAX_QUEUED}" >"${knob}"
 	OLD_MAX_QUEUED=
-	local watcher i
+	wait "$!"
 	# After the initial full sync, only the overflow resync can bring
 	# what the lost events described.
 	wait_for 20 file_has "${D}/pipeline.log" 'full target=.* rc=0'
 	read -r watcher <"${D}/spool/run/inotifywait.pid"
-	kill -STOP "${watcher}"
-	# In a watched directory: 200 events for a queue of 16.
 	for (( i = 0; i < 100; i++ )); do
 		echo "${i}" >"${SRC}/f${i}"
 	done
+	wait_converged "${SRC}" "${DST}"
+	kill -STOP "${watcher}"
+	# 1000 events (one touch, ATTRIB of 100 names 10 times) for a
+	# queue of 512, while inotifywait cannot read them.
+	touch "${SRC}"/f{0..99} "${SRC}"/f{0..99} "${SRC}"/f{0..99} \
+	    "${SRC}"/f{0..99} "${SRC}"/f{0..99} "${SRC}"/f{0..99} \
+	    "${SRC}"/f{0..99} "${SRC}"/f{0..99} "${SRC}"/f{0..99} \
+	    "${SRC}"/f{0..99}
+	echo lost >"${SRC}/f50"
+	echo new >"${SRC}/after-overflow"
 	kill -CONT "${watcher}"
 	wait_for 20 file_has "${D}/pipeline.log" 'overflow'
 	wait_converged "${SRC}" "${DST}"
