@@ -135,13 +135,15 @@ lookups(void)
 static void
 events_and_printf(void)
 {
-	struct {
-		struct inotify_event ev;
-		char name[16];
-	} e = { { .wd = 0, .mask = IN_MODIFY, .len = 16 }, "name" };
+	_Alignas(struct inotify_event) char raw[sizeof(struct inotify_event) +
+	    16] = {0};
 	struct nstring out;
+	struct inotify_event *ev = (struct inotify_event *)(void *)raw;
 	int r;
 
+	ev->mask = IN_MODIFY;
+	ev->len = 16;
+	memcpy(ev->name, "name", 5);
 	is_str(inotifytools_event_to_str(IN_CLOSE_WRITE), "CLOSE_WRITE,CLOSE",
 	    "event_to_str");
 	is_str(inotifytools_event_to_str_sep(IN_MODIFY | IN_ISDIR, ':'),
@@ -150,23 +152,23 @@ events_and_printf(void)
 	    IN_MODIFY | IN_CLOSE_WRITE, "str_to_event");
 	is_int(inotifytools_str_to_event("bogus"), -1, "unknown: -1");
 	is_int(inotifytools_str_to_event(""), 0, "empty: 0");
-	r = inotifytools_snprintf(&out, 10, &e.ev, "Event %e %.e on %w %f %T");
+	r = inotifytools_snprintf(&out, 10, ev, "Event %e %.e on %w %f %T");
 	ok(out.len == 10 && memcmp(out.buf, "Event MODI", 10) == 0,
 	    "snprintf 10 gives \"Event MODI\" (%.*s)", (int)out.len, out.buf);
 	is_int(r, 9, "returns length - 1");
-	r = inotifytools_sprintf(&out, &e.ev, "%f %e %c %% %q %:e");
+	r = inotifytools_sprintf(&out, ev, "%f %e %c %% %q %:e");
 	is_str(out.buf, "name MODIFY 0 % %q MODIFY", "directives");
 	is_int(r, (int)strlen("name MODIFY 0 % %q MODIFY") - 1, "length - 1");
-	r = inotifytools_sprintf(&out, &e.ev, "");
+	r = inotifytools_sprintf(&out, ev, "");
 	is_int(r, -1, "empty format: -1");
 	is_int(inotifytools_error(), EINVAL, "EINVAL");
 	inotifytools_set_printf_timefmt("X%YX");
-	inotifytools_sprintf(&out, &e.ev, "%T");
+	inotifytools_sprintf(&out, ev, "%T");
 	ok(out.len == 6 && out.buf[0] == 'X' && out.buf[5] == 'X', "%%T");
 	inotifytools_set_printf_timefmt(NULL);
-	inotifytools_sprintf(&out, &e.ev, "[%T]");
+	inotifytools_sprintf(&out, ev, "[%T]");
 	is_str(out.buf, "[]", "timefmt NULL clears");
-	inotifytools_sprintf(&out, &e.ev, "abc%");
+	inotifytools_sprintf(&out, ev, "abc%");
 	is_str(out.buf, "abc%", "a lone trailing %% prints");
 }
 
