@@ -6,6 +6,7 @@
  * never per event and never later than the end of a batch.
  */
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "inotifywait.h"
@@ -20,6 +21,23 @@ iw_out_buf(void)
 	return &out;
 }
 
+/* write(2) that waits when stdout was inherited in non-blocking mode. */
+static ssize_t
+write_some(const char *p, size_t len)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	ssize_t n;
+
+	for (;;) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			return n;
+		if (errno == EAGAIN && poll(&pfd, 1, -1) < 0 &&
+		    errno != EINTR)
+			return -1;
+	}
+}
+
 int
 iw_out_flush(void)
 {
@@ -27,10 +45,7 @@ iw_out_flush(void)
 	ssize_t n;
 
 	while (off < out.len) {
-		n = write(STDOUT_FILENO, out.data + off, out.len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if ((n = write_some(out.data + off, out.len - off)) < 0) {
 			out.len = 0;
 			return -errno;
 		}
