@@ -361,6 +361,14 @@ stop_when() {
 	grep -qx 'inotifywait: event queue overflowed; events were lost' err
 }
 
+@test "queue overflow in CSV: the empty watched path is left out" {
+	max=$(cat /proc/sys/fs/inotify/max_queued_events)
+	[ "$max" -le 200000 ] || skip "max_queued_events too large to overflow quickly"
+	iw_bg -m -c -e q_overflow,close_write d
+	overflow
+	wait_for 10 file_has out '^Q_OVERFLOW,$'
+}
+
 @test "queue overflow: the warning even when Q_OVERFLOW is not printed" {
 	max=$(cat /proc/sys/fs/inotify/max_queued_events)
 	[ "$max" -le 200000 ] || skip "max_queued_events too large to overflow quickly"

@@ -56,6 +56,22 @@ mark() {
 	[ "$(cat out)" = "d/ CREATE m1" ]
 }
 
+@test "-r walks a symlinked directory given on the command line" {
+	ln -s d dlink
+	iw_bg -t 10 -r -e create dlink
+	touch d/a/b/f
+	iw_done
+	[ "$(cat out)" = "dlink/a/b/ CREATE f" ]
+}
+
+@test "-r prints a symlinked top directory with a slash" {
+	ln -s d dlink
+	iw_bg -t 10 -r -e attrib dlink
+	chmod 700 d
+	iw_done
+	[ "$(cat out)" = "dlink/ ATTRIB,ISDIR " ]
+}
+
 @test "-r on a file watches the file" {
 	: >d/f
 	iw_bg -t 10 -r -e attrib d/f
