@@ -389,3 +389,32 @@ stop_when() {
 	[ ! -s err ]
 	[ ! -s out ]
 }
+
+@test "a non-blocking stdout that fills up loses no event" {
+	# perl: the pipe's write end is non-blocking and not read until the
+	# 3000 events (about 70 KB, more than a pipe holds) have happened.
+	run -0 --separate-stderr perl -MFcntl -e '
+		pipe(my $r, my $w) or die;
+		fcntl($w, F_SETFL, fcntl($w, F_GETFL, 0) | O_NONBLOCK) or die;
+		my $pid = fork // die;
+		if ($pid == 0) {
+			open(STDOUT, ">&", $w) or die;
+			open(STDERR, ">", "err") or die;
+			exec @ARGV or die;
+		}
+		close $w;
+		for (1 .. 500) {
+			last if -s "err" && `cat err` =~ /established/;
+			select(undef, undef, undef, 0.02);
+		}
+		for my $i (1 .. 3000) {
+			open(my $f, ">", "d/" . ($i % 2)) or die;
+			close $f;
+		}
+		my $n = 0;
+		$n++ while <$r>;
+		waitpid($pid, 0);
+		print "$n ", $? >> 8, "\n";
+	' "$INOTIFYWAIT" -m -t 2 -e close_write d
+	[ "$output" = "3000 2" ]
+}
