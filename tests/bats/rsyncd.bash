@@ -171,3 +171,15 @@ wait_converged() {
 		return 1
 	fi
 }
+
+# group_running PGID: a process of that group runs (zombies left for a
+# slow init to reap do not count).
+group_running() {
+	local f stat state pgrp
+	for f in /proc/[0-9]*/stat; do
+		{ read -r stat <"${f}"; } 2>/dev/null || continue
+		read -r state _ pgrp _ <<<"${stat##*) }"
+		[[ ${pgrp} != "$1" || ${state} == Z ]] || return 0
+	done
+	return 1
+}

@@ -108,7 +108,7 @@ pipeline_pid() {
 	pgid=$(pipeline_pid)
 	syncd stop
 	kill -0 "${OTHER_PID}"
-	run ! kill -0 -- "-${pgid}"
+	run ! group_running "${pgid}"
 	touch "${D}/other/alive"
 	wait_for 10 file_has "${D}/other.out" 'alive'
 }
@@ -130,7 +130,7 @@ pipeline_pid() {
 	run -1 syncd status
 	run -0 syncd start
 	wait_converged "${SRC}" "${DST}"
-	run ! kill -0 -- "-${pid}"
+	run ! group_running "${pid}"
 }
 
 @test "kill -9 of the whole process group, then syncd start: converges" {
