@@ -16,7 +16,7 @@
 # INOTIFY_SH, INOTIFYWAIT (ours; else /usr/bin/inotifywait), BENCH_SYNC_FILES
 # (10000), BENCH_SYNC_BASE (100000), BENCH_SYNC_REPS (1), BENCH_SYNC_TIMEOUT
 # (seconds per run, 90), BENCH_SYNC_CLASSIC_TIMEOUT (30), BENCH_SYNC_ONLY
-# (ours,classic,lsyncd).
+# (ours,classic,lsyncd), BENCH_SYNC_KEEP (keep the work dir and logs).
 set -euo pipefail
 
 readonly PROG=bench-sync
@@ -76,7 +76,11 @@ stop_pipeline() {
 
 cleanup() {
 	stop_pipeline
-	rm -rf "${W}"
+	if [ -n "${BENCH_SYNC_KEEP:-}" ]; then
+		note "logs kept in ${W}"
+	else
+		rm -rf "${W}"
+	fi
 }
 trap cleanup EXIT
 
