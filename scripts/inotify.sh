@@ -274,7 +274,7 @@ spool_setup() {
 # --- rsync -----------------------------------------------------------------
 
 # rsync_argv I MODE [LIST]: set ARGV to the rsync command for target I;
-# MODE is full or list.
+# MODE is full, list or recheck (a list with the quick check).
 rsync_argv() {
 	local t=${TARGET_LIST[$1]}
 	ARGV=("${C[RSYNC_BIN]}" ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"}
@@ -294,11 +294,12 @@ rsync_argv() {
 	(( C[RSYNC_TIMEOUT] == 0 )) || ARGV+=("--timeout=${C[RSYNC_TIMEOUT]}")
 	ARGV+=(${EXCLUDE_A[@]+"${EXCLUDE_A[@]}"})
 	[[ ${C[DELETE]} == no ]] || ARGV+=(--delete)
-	if [[ $2 == list ]]; then
+	if [[ $2 != full ]]; then
 		# The names are known to have changed: no quick check (a
 		# rewrite of the same size within the same second would
 		# look unchanged).
-		ARGV+=(--ignore-times --relative --from0 "--files-from=$3")
+		[[ $2 == recheck ]] || ARGV+=(--ignore-times)
+		ARGV+=(--relative --from0 "--files-from=$3")
 		if [[ ${C[DELETE]} == yes ]]; then
 			ARGV+=(--delete-missing-args)
 		else
@@ -325,6 +326,8 @@ rsync_class() {
 #   merged, merged.since      names merged from earlier batches, not yet
 #                             synced, and the arrival of the oldest
 #   full                      a full sync is wanted
+#   full.rc                   the exit status of a background full sync
+#   recheck                   names synced while a full sync ran
 #   last_ok, last_error       status for `syncd status`
 #   wake                      a wake-up byte is in flight
 
@@ -369,31 +372,38 @@ w_stats() {
 	done <"$1"
 }
 
-# w_run I D MODE: one rsync run for target I (MODE list or full); set
-# CLASS (see rsync_class) and log one line.
-w_run() {
-	local i=$1 d=$2 mode=$3 t0 t1 since=0 names=0 lag=- dur err level
+# w_start I D MODE [LIST]: prepare a run for target I (MODE list or
+# recheck with the names in LIST, or full): ARGV and RUN_*.
+w_start() {
 	local -a list=()
-	if [[ ${mode} == list ]]; then
-		mapfile -d '' -t list <"${d}/merged"
-		names=${#list[@]}
-		list=()
-		[[ ! -e ${d}/merged.since ]] || read -r since <"${d}/merged.since"
-		rsync_argv "${i}" list "${d}/merged"
+	RUN_NAMES=0
+	RUN_SINCE=0
+	if [[ $3 == full ]]; then
+		rsync_argv "$1" full
 	else
-		rsync_argv "${i}" full
+		mapfile -d '' -t list <"$4"
+		RUN_NAMES=${#list[@]}
+		list=()
+		if [[ $3 == list && -e $2/merged.since ]]; then
+			read -r RUN_SINCE <"$2/merged.since"
+		fi
+		rsync_argv "$1" "$3" "$4"
 	fi
 	now_us
-	t0=${REPLY}
-	RC=0
-	"${ARGV[@]}" >"${d}/rsync.out" 2>"${d}/rsync.err" </dev/null || RC=$?
+	RUN_T0=${REPLY}
+}
+
+# w_end I D MODE OUT: account for a run that ended with RC, its output in
+# D/OUT.out and D/OUT.err: set CLASS (see rsync_class) and log one line.
+w_end() {
+	local i=$1 d=$2 mode=$3 t1 lag=- dur err level
 	now_us
 	t1=${REPLY}
-	w_stats "${d}/rsync.out"
-	secs $(( t1 - t0 ))
+	w_stats "${d}/$4.out"
+	secs $(( t1 - RUN_T0 ))
 	dur=${REPLY}s
-	if (( since )); then
-		secs $(( t1 - since ))
+	if (( RUN_SINCE )); then
+		secs $(( t1 - RUN_SINCE ))
 		lag=${REPLY}s
 	fi
 	rsync_class "${RC}"
@@ -401,12 +411,12 @@ w_run() {
 	level=info
 	[[ ${CLASS} == ok ]] || level=err
 	log "${level}" "${mode/list/batch} target=${TARGET_LIST[i]}" \
-	    "files=${names} transferred=${FILES_SENT} bytes=${BYTES}" \
+	    "files=${RUN_NAMES} transferred=${FILES_SENT} bytes=${BYTES}" \
 	    "duration=${dur} lag=${lag} rc=${RC}${CLASS/#ok/}"
 	if [[ ${CLASS} != ok ]]; then
 		while IFS= read -r err; do
 			log "${level}" "target=${TARGET_LIST[i]}: ${err}"
-		done < <(head -n 5 -- "${d}/rsync.err")
+		done < <(head -n 5 -- "${d}/$4.err")
 	fi
 	if [[ ${CLASS} == ok ]]; then
 		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok"
@@ -414,6 +424,93 @@ w_run() {
 	else
 		printf '%(%Y-%m-%dT%H:%M:%S)T %s rc=%s (%s)\n' -1 "${mode}" \
 		    "${RC}" "${CLASS}" >"${d}/last_error"
+	fi
+}
+
+# w_run I D MODE [LIST]: one rsync run in the foreground (see w_start).
+w_run() {
+	w_start "$@"
+	RC=0
+	"${ARGV[@]}" >"$2/rsync.out" 2>"$2/rsync.err" </dev/null || RC=$?
+	w_end "$1" "$2" "$3" rsync
+}
+
+# A full sync (a walk of the whole tree) runs in the background, so that
+# batches keep flowing meanwhile.  The two may then race on a name: the
+# full sync may delete a name a batch has just created, or store current
+# data under the time stamp of its earlier walk.  So the names of every
+# batch run while a full sync runs are synced again once it has succeeded,
+# with the quick check (cheap: what is right is not resent).  The full sync
+# runs niced: batches carry the changes that somebody waits for.
+
+# w_full_start I D: start a full sync of target I in the background.
+w_full_start() {
+	w_start "$1" "$2" full
+	FULL_T0=${RUN_T0}
+	rm -f -- "$2/full.rc" "$2/full.rc.new"
+	(
+		rc=0
+		nice -n 10 -- "${ARGV[@]}" >"$2/full.out" 2>"$2/full.err" ||
+		    rc=$?
+		printf '%d\n' "${rc}" >"$2/full.rc.new"
+		mv -f -- "$2/full.rc.new" "$2/full.rc"
+	) </dev/null &
+	FULL_PID=$!
+}
+
+# w_full_end I D [wait]: finish the background full sync if it has ended
+# (with wait: once it has); fail while it runs.  Updates the full sync
+# schedule of worker() (its locals).  The names to recheck wait until no
+# batch is queued (see worker).
+w_full_end() {
+	local i=$1 d=$2 now
+	[[ -n ${FULL_PID} ]] || return 0
+	[[ -e ${d}/full.rc || ${3:-} == wait ]] || return 1
+	wait "${FULL_PID}" 2>/dev/null || true
+	FULL_PID=
+	RC=255
+	[[ ! -r ${d}/full.rc ]] || read -r RC <"${d}/full.rc"
+	rm -f -- "${d}/full.rc"
+	RUN_T0=${FULL_T0}
+	RUN_NAMES=0
+	RUN_SINCE=0
+	w_end "${i}" "${d}" full full
+	now=${EPOCHSECONDS}
+	last_full=${now}
+	if [[ ${CLASS} != ok ]]; then
+		: >"${d}/full"
+		w_failed
+		return 0
+	fi
+	BACKOFF=0
+	NEXT_TRY=0
+	# Back off repeated full syncs (overflow storms): 1 s, 2 s, ...
+	# 300 s apart.
+	if (( periodic )); then
+		periodic=0
+	elif (( full_end && now - full_end < 60 )); then
+		full_gap=$(( full_gap ? full_gap * 2 : 1 ))
+		(( full_gap <= 300 )) || full_gap=300
+	else
+		full_gap=0
+	fi
+	full_end=${now}
+	full_ok=$(( now + full_gap ))
+}
+
+# w_recheck I D: once a full sync has succeeded, resync the names of the
+# batches that ran during it.  Fails if there is nothing to do.
+w_recheck() {
+	local i=$1 d=$2
+	[[ -z ${FULL_PID} && ! -e ${d}/full && -e ${d}/recheck ]] || return 1
+	sort -zu -o "${d}/recheck" -- "${d}/recheck"
+	w_run "${i}" "${d}" recheck "${d}/recheck"
+	if [[ ${CLASS} == ok ]]; then
+		rm -f -- "${d}/recheck"
+		BACKOFF=0
+		NEXT_TRY=0
+	else
+		w_failed
 	fi
 }
 
@@ -453,6 +550,7 @@ worker() {
 	QUIT=0
 	BACKOFF=0
 	NEXT_TRY=0
+	FULL_PID=
 	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0 periodic=0
 	trap '' INT TERM HUP
 	close_inherited keep-lock
@@ -461,15 +559,22 @@ worker() {
 		now=${EPOCHSECONDS}
 		if (( C[FULL_SYNC_INTERVAL] && last_full &&
 		    now - last_full >= C[FULL_SYNC_INTERVAL] )) &&
-		    [[ ! -e ${D}/full ]]; then
+		    [[ ! -e ${D}/full && -z ${FULL_PID} ]]; then
 			: >"${D}/full"
 			periodic=1
 		fi
 		if (( QUIT )); then
+			w_full_end "${i}" "${D}" wait
 			final=$(( final + 1 ))
+		else
+			w_full_end "${i}" "${D}" || true
 		fi
+		now=${EPOCHSECONDS}
 		if (( now >= NEXT_TRY || final == 1 )) && w_merge "${D}"; then
-			w_run "${i}" "${D}" list
+			if [[ -n ${FULL_PID} ]]; then
+				cat -- "${D}/merged" >>"${D}/recheck"
+			fi
+			w_run "${i}" "${D}" list "${D}/merged"
 			if [[ ${CLASS} == ok ]]; then
 				rm -f -- "${D}/merged" "${D}/merged.since"
 				BACKOFF=0
@@ -479,34 +584,21 @@ worker() {
 			fi
 			continue
 		fi
+		if (( now >= NEXT_TRY || (final && final <= 2) )) &&
+		    w_recheck "${i}" "${D}"; then
+			continue
+		fi
 		(( QUIT )) && break
+		if [[ -n ${FULL_PID} ]]; then
+			w_wait 0.05	# poll for its end
+			continue
+		fi
 		if [[ -e ${D}/full ]] && (( now >= NEXT_TRY )); then
 			if (( now < full_ok )); then
 				timeout=$(( full_ok - now ))
 			else
 				rm -f -- "${D}/full"
-				w_run "${i}" "${D}" full
-				now=${EPOCHSECONDS}
-				last_full=${now}
-				if [[ ${CLASS} != ok ]]; then
-					: >"${D}/full"
-					w_failed
-					continue
-				fi
-				BACKOFF=0
-				NEXT_TRY=0
-				# Back off repeated full syncs (overflow
-				# storms): 1 s, 2 s, ... 300 s apart.
-				if (( periodic )); then
-					periodic=0
-				elif (( full_end && now - full_end < 60 )); then
-					full_gap=$(( full_gap ? full_gap * 2 : 1 ))
-					(( full_gap <= 300 )) || full_gap=300
-				else
-					full_gap=0
-				fi
-				full_end=${now}
-				full_ok=$(( now + full_gap ))
+				w_full_start "${i}" "${D}"
 				continue
 			fi
 		elif (( NEXT_TRY > now )); then
@@ -837,7 +929,6 @@ collect() {
 		ev_fast
 		if (( OVERFLOW )); then
 			OVERFLOW=0
-PDEATH=()		# runs a command that dies with its parent
 			watcher_restart "inotify queue overflow" || break
 			continue
 		fi
@@ -858,7 +949,6 @@ PDEATH=()		# runs a command that dies with its parent
 			name_add "${REC}"
 			if (( OVERFLOW )); then
 				OVERFLOW=0
-PDEATH=()		# runs a command that dies with its parent
 				watcher_restart "inotify queue overflow" ||
 				    break
 			fi

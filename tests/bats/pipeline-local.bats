@@ -105,3 +105,34 @@ teardown() {
 	wait_converged "${SRC}" "${DST}"
 	kill -0 "${PIPELINE_PID}"
 }
+
+@test "batches flow during a full sync, and its races are healed after" {
+	local gate=${D}/gate
+	echo old >"${SRC}/old"
+	# A full sync waits for the gate, then loses a name that a batch
+	# sent meanwhile (as a full sync racing with that batch may).
+	cat >"${D}/rsync-gate" <<-EOF
+	#!/bin/bash
+	case " \$* " in
+	*" --files-from="*) exec rsync "\$@" ;;
+	esac
+	for (( i = 0; i < 300; i++ )); do
+		[[ -e '${gate}' ]] && break
+		sleep 0.1
+	done
+	rc=0
+	rsync "\$@" || rc=\$?
+	rm -f '${DST}/new'
+	exit "\${rc}"
+	EOF
+	chmod +x "${D}/rsync-gate"
+	pipeline_config "${D}/syncd.conf" "${SRC}" "${DST}" \
+	    "RSYNC_BIN=${D}/rsync-gate"
+	pipeline_start "${D}/syncd.conf"
+	echo new >"${SRC}/new"
+	wait_for 10 test -e "${DST}/new"
+	[ ! -e "${DST}/old" ]
+	touch "${gate}"
+	wait_for 20 file_has "${D}/pipeline.log" 'recheck target=.* rc=0'
+	wait_converged "${SRC}" "${DST}"
+}
