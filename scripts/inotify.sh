@@ -9,9 +9,12 @@
 # waits until its watches are established, then queues a full sync for
 # every target and ships batches of changed names: collected for SETTLE_MS
 # or up to BATCH_MAX names, then one rsync per target with the names sent
-# NUL-separated through --files-from.  Each target has its own worker and
-# its own spool directory, so a target that is down only delays itself;
-# its batches stay on disk until an rsync run covering them succeeds.
+# NUL-separated through --files-from (a big batch as parallel rsyncs on
+# disjoint subtrees; full syncs run niced in the background, batches go
+# on meanwhile and are rechecked after them).  Each target has its own
+# worker and its own spool directory, so a target that is down only delays
+# itself; its batches stay on disk until an rsync run covering them
+# succeeds.
 # SIGTERM/SIGINT drain the queue and exit 0; SIGHUP re-reads the config.
 # See syncd(8).
 set -euo pipefail
@@ -328,6 +331,7 @@ rsync_class() {
 #   full                      a full sync is wanted
 #   full.rc                   the exit status of a background full sync
 #   recheck                   names synced while a full sync ran
+#   part.*                    the names of each part of a big batch
 #   last_ok, last_error       status for `syncd status`
 #   wake                      a wake-up byte is in flight
 
@@ -353,20 +357,22 @@ w_merge() {
 	rm -f -- "${queued[@]}"
 }
 
-# w_stats OUT: set FILES_SENT and BYTES from rsync --stats output.
+# w_stats OUT: set FILES_SENT and BYTES from rsync --stats output (the
+# sums, if it holds the output of several runs).
 w_stats() {
-	local line
+	local line n
 	FILES_SENT=0
 	BYTES=0
 	while IFS= read -r line; do
+		n=${line##*: }
+		n=${n//,/}
+		[[ ${n} =~ ^[0-9]{1,15}$ ]] || continue
 		case ${line} in
 		"Number of regular files transferred: "*)
-			FILES_SENT=${line##*: }
-			FILES_SENT=${FILES_SENT//,/}
+			FILES_SENT=$(( FILES_SENT + 10#${n} ))
 			;;
 		"Total bytes sent: "*)
-			BYTES=${line##*: }
-			BYTES=${BYTES//,/}
+			BYTES=$(( BYTES + 10#${n} ))
 			;;
 		esac
 	done <"$1"
@@ -427,11 +433,74 @@ w_end() {
 	fi
 }
 
-# w_run I D MODE [LIST]: one rsync run in the foreground (see w_start).
+# w_rank RC: set REPLY to the severity of exit status RC, 0 (ok) to 3.
+w_rank() {
+	rsync_class "$1"
+	case ${REPLY} in
+	ok)	 REPLY=0 ;;
+	partial) REPLY=1 ;;
+	retry)	 REPLY=2 ;;
+	*)	 REPLY=3 ;;
+	esac
+}
+
+# w_parts I D LIST: a big batch runs as up to PARTS rsyncs in parallel.
+# Names are dealt out by their first component, so that the parts touch
+# disjoint subtrees (a directory name is synced recursively, and its
+# --delete would remove another part's temporary files); each rsync reads
+# the source as it is now, so the order among them does not matter.  RC
+# is the worst of their exit statuses; their output goes to D/rsync.*.
+w_parts() {
+	local i=$1 d=$2 k rc worst=0 pid
+	local -a parts pids=()
+	rm -f -- "${d}"/part.*
+	awk -v RS='\0' -v ORS='\0' -v n="${PARTS}" -v pre="${d}/part." '
+	{
+		t = $0
+		sub(/\/.*/, "", t)
+		if (!(t in p))
+			p[t] = k++ % n
+		print > (pre p[t])
+	}' "$3"
+	parts=("${d}"/part.*)
+	for k in "${!parts[@]}"; do
+		[[ -s ${parts[k]} ]] || continue
+		rsync_argv "${i}" list "${parts[k]}"
+		"${ARGV[@]}" >"${parts[k]}.out" 2>"${parts[k]}.err" \
+		    </dev/null &
+		pids+=("$!")
+	done
+	RC=0
+	for pid in "${pids[@]}"; do
+		rc=0
+		wait "${pid}" || rc=$?
+		w_rank "${rc}"
+		if (( REPLY > worst )); then
+			worst=${REPLY}
+			RC=${rc}
+		fi
+	done
+	: >"${d}/rsync.out"
+	: >"${d}/rsync.err"
+	for k in "${!parts[@]}"; do
+		[[ -s ${parts[k]} ]] || continue
+		cat -- "${parts[k]}.out" >>"${d}/rsync.out"
+		cat -- "${parts[k]}.err" >>"${d}/rsync.err"
+	done
+	rm -f -- "${d}"/part.*
+}
+
+# w_run I D MODE [LIST]: one rsync run in the foreground (see w_start);
+# a big batch in parts (see w_parts).
 w_run() {
 	w_start "$@"
-	RC=0
-	"${ARGV[@]}" >"$2/rsync.out" 2>"$2/rsync.err" </dev/null || RC=$?
+	if [[ $3 == list ]] && (( PARTS > 1 && RUN_NAMES >= PART_MIN )); then
+		w_parts "$1" "$2" "$4"
+	else
+		RC=0
+		"${ARGV[@]}" >"$2/rsync.out" 2>"$2/rsync.err" </dev/null ||
+		    RC=$?
+	fi
 	w_end "$1" "$2" "$3" rsync
 }
 
@@ -551,6 +620,11 @@ worker() {
 	BACKOFF=0
 	NEXT_TRY=0
 	FULL_PID=
+	# As many parts as processors (at most 4), of 500 names or more.
+	PARTS=$(nproc 2>/dev/null) || PARTS=1
+	[[ ${PARTS} =~ ^[1-9][0-9]*$ ]] || PARTS=1
+	(( PARTS <= 4 )) || PARTS=4
+	PART_MIN=$(( PARTS * 500 ))
 	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0 periodic=0
 	trap '' INT TERM HUP
 	close_inherited keep-lock

@@ -136,3 +136,19 @@ teardown() {
 	wait_for 20 file_has "${D}/pipeline.log" 'recheck target=.* rc=0'
 	wait_converged "${SRC}" "${DST}"
 }
+
+@test "a big batch runs as parallel rsyncs on disjoint subtrees" {
+	local i
+	pipeline_config "${D}/syncd.conf" "${SRC}" "${DST}" SETTLE_MS=3000
+	pipeline_start "${D}/syncd.conf"
+	wait_for 20 file_has "${D}/pipeline.log" 'full target=.* rc=0'
+	mkdir "${SRC}/a" "${SRC}/b"
+	for (( i = 0; i < 1000; i++ )); do
+		echo "${i}" >"${SRC}/a/f${i}"
+		echo "${i}" >"${SRC}/b/-f ${i}"
+		echo "${i}" >"${SRC}/f${i}"
+	done
+	wait_converged "${SRC}" "${DST}"
+	wait_for 10 file_has "${D}/pipeline.log" 'batch target=.* rc=0'
+	run -1 grep -E ': err: |rc=[1-9]' "${D}/pipeline.log"
+}
