@@ -125,10 +125,13 @@ lookahead(struct itl *ctx)
 {
 	struct inotify_event *ie;
 	struct itl_event ev;
+	struct itl_self_prev st;
 	uint32_t id, gone = ITL_NONE;
 	size_t p;
 
 	ctx->ok_pos = SIZE_MAX;
+	if (ctx->self.len != 0)
+		st = ctx->self_prev;
 	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
 		ie = record(ctx, p);
 		if (ie == NULL || is_overflow(ie)) {
@@ -142,6 +145,7 @@ lookahead(struct itl *ctx)
 		id = itl_node_by_wd(ctx, ie->wd);
 		if (id == ITL_NONE || (gone != ITL_NONE &&
 		    itl_node_is_below(ctx, id, gone)) ||
+		    itl_recurse_self(ctx, ie, ctx->stream_base + p, &st, 0) ||
 		    itl_recurse_dup(ctx, ie, ctx->stream_base + p, 0))
 			continue;
 		make_event(&ev, ie, 0);
@@ -204,7 +208,8 @@ take_raw(struct itl *ctx)
 	    ie->cookie == ctx->mv_cookie))
 		itl_recurse_flush(ctx);
 	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
-	    itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
+	    itl_recurse_self(ctx, ie, ctx->stream_base + at, &ctx->self_prev,
+	    1) || itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
 		return 0;
 	if (ctx->cfg.track_new_dirs)
 		itl_recurse_event(ctx, &ctx->ev);

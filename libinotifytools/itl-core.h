@@ -12,6 +12,7 @@
 #ifndef ITL_CORE_H
 #define ITL_CORE_H
 
+#include <limits.h>
 #include <regex.h>
 #include <stdint.h>
 #include <sys/inotify.h>
@@ -28,6 +29,7 @@ struct itl_watch {
 	int wd;			/* -1: not watched (pending or zombie) */
 	uint32_t nchild;	/* nodes whose parent this is */
 	uint16_t len;		/* strlen(name) */
+	uint8_t self;		/* our read of it is still in the stream */
 	char name[];		/* root: stored path; child: entry name */
 };
 
@@ -64,6 +66,15 @@ struct itl_retry {
 	int pwd;		/* its parent's wd, to check pid is still it */
 	uint32_t pid;
 	uint32_t off, len;	/* name in ctx->retry_names */
+};
+
+/* The last event kept in the scan's window, to merge an identical one that
+ * only our own events (dropped) separate from it. */
+struct itl_self_prev {
+	int valid, gap;
+	int wd;
+	uint32_t mask, cookie, len;
+	char name[NAME_MAX + 1];
 };
 
 struct itl_stat_row {
@@ -122,6 +133,10 @@ struct itl {
 	struct itl_buf seen;	/* struct itl_seen[] */
 	struct itl_buf seen_names;
 	struct itl_tab seen_tab;
+	struct itl_buf self;	/* uint32_t (id, wd) pairs: dirs we read */
+	uint64_t self_until;	/* where their events can end */
+	int self_dirty;		/* self_until to be measured */
+	struct itl_self_prev self_prev;
 
 	/* filter */
 	regex_t re;
@@ -166,6 +181,8 @@ uint32_t itl_recurse_moving(const struct itl *);
 void itl_recurse_remove_tree(struct itl *, uint32_t top);
 int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
     int consume);
+int itl_recurse_self(struct itl *, const struct inotify_event *, uint64_t at,
+    struct itl_self_prev *, int consume);
 void itl_recurse_free(struct itl *);
 
 /* filter.c */

@@ -2,12 +2,14 @@
 /*
  * recurse.c: recursive watches.  The initial walk is post-order (children
  * get their wds before their parent, as upstream).  A directory that appears
- * later is watched first and read afterwards, so nothing created in it is
- * missed: what the read finds is queued as synthetic events.
+ * later is opened, watched and then read, so nothing created in it is
+ * missed: what the read finds is queued as synthetic events.  What inotify
+ * reports of that read on the directory's own watch is dropped.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -321,6 +323,97 @@ itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
 	return 1;
 }
 
+/* ---- our own events: reading a new directory is seen by inotify ------ */
+
+/* A new directory is opened before it is watched, so its OPEN reaches only
+ * its parent; each read gives ACCESS and the close CLOSE_NOWRITE, on its
+ * parent (named) and on its own watch (unnamed).  Those on its own watch
+ * are dropped, up to its CLOSE_NOWRITE; its parent's repeated ACCESS, which
+ * the kernel would have merged had ours not come between, is merged.  What
+ * is left is what upstream shows: OPEN, ACCESS, CLOSE_NOWRITE on the
+ * parent. */
+
+static void
+self_clear(struct itl *ctx)
+{
+	uint32_t *p = (uint32_t *)(void *)ctx->self.data;
+	size_t i, n = ctx->self.len / (2 * sizeof(*p));
+
+	for (i = 0; i < n; i++)
+		if (itl_node_by_wd(ctx, (int)p[2 * i + 1]) == p[2 * i])
+			ctx->node[p[2 * i]]->self = 0;
+	ctx->self.len = 0;
+	ctx->self_prev.valid = ctx->self_prev.gap = 0;
+}
+
+/* Kernel events queued until now may be ours. */
+static void
+self_window(struct itl *ctx)
+{
+	int n = 0;
+
+	ctx->self_dirty = 0;
+	if (ioctl(ctx->fd, FIONREAD, &n) < 0)
+		n = 0;
+	ctx->self_until = ctx->stream_base + ctx->end + (uint64_t)n;
+}
+
+static int
+self_same(const struct itl_self_prev *st, const struct inotify_event *ie)
+{
+	size_t len = ie->len != 0 ? strlen(ie->name) : 0;
+
+	return st->valid && st->wd == ie->wd && st->mask == ie->mask &&
+	    st->cookie == ie->cookie && st->len == len &&
+	    memcmp(st->name, ie->name, len) == 0;
+}
+
+static void
+self_keep(struct itl_self_prev *st, const struct inotify_event *ie)
+{
+	size_t len = ie->len != 0 ? strnlen(ie->name, NAME_MAX) : 0;
+
+	st->valid = 1;
+	st->gap = 0;
+	st->wd = ie->wd;
+	st->mask = ie->mask;
+	st->cookie = ie->cookie;
+	st->len = (uint32_t)len;
+	memcpy(st->name, ie->name, len);
+}
+
+/* Is the record at stream offset at one of ours?  st is the merge state
+ * (ctx->self_prev, or a copy for a look ahead); with consume, a directory's
+ * CLOSE_NOWRITE ends its dropping. */
+int
+itl_recurse_self(struct itl *ctx, const struct inotify_event *ie,
+    uint64_t at, struct itl_self_prev *st, int consume)
+{
+	uint32_t id;
+
+	if (ctx->self.len == 0)
+		return 0;
+	if (at >= ctx->self_until) {
+		if (consume)
+			self_clear(ctx);
+		return 0;
+	}
+	if (ie->len == 0 && (ie->mask == (IN_ACCESS | IN_ISDIR) ||
+	    ie->mask == (IN_CLOSE_NOWRITE | IN_ISDIR))) {
+		id = itl_node_by_wd(ctx, ie->wd);
+		if (id != ITL_NONE && ctx->node[id]->self) {
+			if (consume && (ie->mask & IN_CLOSE_NOWRITE))
+				ctx->node[id]->self = 0;
+			st->gap = 1;
+			return 1;
+		}
+	}
+	if (st->gap && self_same(st, ie))
+		return 1;
+	self_keep(st, ie);
+	return 0;
+}
+
 void
 itl_recurse_free(struct itl *ctx)
 {
@@ -329,6 +422,7 @@ itl_recurse_free(struct itl *ctx)
 	itl_buf_free(&ctx->seen);
 	itl_buf_free(&ctx->seen_names);
 	itl_tab_free(&ctx->seen_tab);
+	itl_buf_free(&ctx->self);
 }
 
 static int
@@ -370,20 +464,17 @@ mark_synth(struct itl *ctx, size_t mark, uint32_t flags, int error)
 		s->error = error;
 }
 
-/* Read the new directory at ctx->walk (node id, watched): queue CREATE and
- * CLOSE_WRITE for what it holds when scanning, and collect its subdirs. */
+/* Read the new directory open as fd, watched as wd: queue CREATE and
+ * CLOSE_WRITE for what it holds when scanning, and collect its subdirs.
+ * Closes fd. */
 static int
-read_new(struct itl *ctx, int wd, int scan)
+read_new(struct itl *ctx, int fd, int wd, int scan)
 {
 	struct dirent *de;
 	DIR *d;
-	int fd, t, r = 0;
+	int t, r = 0;
 	off_t size = 0;
 
-	fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW);
-	if (fd < 0)
-		return 0;	/* gone already: its DELETE follows */
 	d = fdopendir(fd);
 	if (d == NULL) {
 		close(fd);
@@ -409,6 +500,42 @@ read_new(struct itl *ctx, int wd, int scan)
 	return r;
 }
 
+/* Open the new directory at ctx->walk and watch it.  The open comes first,
+ * so that only its parent sees it; the watch goes through the open file, so
+ * that it is on the directory read.  *fd is -1 if it could not be opened:
+ * then it is watched by path, and not read.  wd or -errno. */
+static int
+open_new(struct itl *ctx, int *fd)
+{
+	char proc[32];
+	int wd;
+
+	*fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+	    O_NOFOLLOW);
+	if (*fd >= 0) {
+		(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
+		wd = inotify_add_watch(ctx->fd, proc,
+		    ctx->tree_mask & ~(uint32_t)IN_DONT_FOLLOW);
+		if (wd >= 0 || errno != ENOENT)
+			return wd < 0 ? -errno : wd;
+	}
+	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
+	return wd < 0 ? -errno : wd;
+}
+
+/* Node id is being read: its ACCESS and CLOSE_NOWRITE events until then
+ * are ours. */
+static void
+self_add(struct itl *ctx, uint32_t id, int wd)
+{
+	uint32_t pair[2] = { id, (uint32_t)wd };
+
+	if (itl_buf_append(&ctx->self, pair, sizeof(pair)) < 0)
+		return;
+	ctx->node[id]->self = 1;
+	ctx->self_dirty = 1;
+}
+
 /* Watch the directory "name" in node parent, whose path + name + '/' is in
  * ctx->walk, then what it holds.  *flags gets ITL_EVF_NEWDIR when a watch
  * was added.  -errno when that watch could not be added. */
@@ -419,23 +546,28 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	size_t base = ctx->walk.len, nbase = ctx->names.len, off, n;
 	size_t mark;
 	uint32_t id, f;
-	int wd, r;
+	int wd, r, fd;
 	const char *sub;
 
 	*flags = 0;
-	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
-	if (wd < 0)
-		return -errno;
-	if ((ctx->dup_id = itl_node_by_wd(ctx, wd)) != ITL_NONE)
-		return 0;
+	wd = open_new(ctx, &fd);
+	if (wd < 0 || (ctx->dup_id = itl_node_by_wd(ctx, wd)) != ITL_NONE) {
+		if (fd >= 0)
+			close(fd);
+		return wd < 0 ? wd : 0;
+	}
 	id = itl_node_new(ctx, parent, name, len);
-	if (id == ITL_NONE)
-		return -ENOMEM;
-	r = itl_node_bind(ctx, id, wd);
-	if (r < 0)
-		return drop_fail(ctx, id, r);
+	if (id == ITL_NONE || (r = itl_node_bind(ctx, id, wd)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return id == ITL_NONE ? -ENOMEM : drop_fail(ctx, id, r);
+	}
 	*flags = ITL_EVF_NEWDIR;
-	r = read_new(ctx, wd, scan);
+	r = 0;
+	if (fd >= 0) {
+		self_add(ctx, id, wd);
+		r = read_new(ctx, fd, wd, scan);
+	}
 	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
 		sub = ctx->names.data + off;
 		n = strlen(sub);
@@ -686,4 +818,6 @@ itl_recurse_event(struct itl *ctx, struct itl_event *ev)
 		if (ctx->mv_id != ITL_NONE)
 			ctx->mv_node_wd = itl_node(ctx, id)->wd;
 	}
+	if (ctx->self_dirty)
+		self_window(ctx);
 }

@@ -295,6 +295,7 @@ itl_node_new(struct itl *ctx, uint32_t parent, const char *name, size_t len)
 	w->wd = -2;
 	w->nchild = 0;
 	w->len = (uint16_t)len;
+	w->self = 0;
 	memcpy(w->name, name, len);
 	w->name[len] = '\0';
 	id = id_alloc(ctx);
