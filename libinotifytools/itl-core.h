@@ -77,9 +77,13 @@ struct itl_self_prev {
 	char name[NAME_MAX + 1];
 };
 
+/* Counters of one watch: made on its first counted event.  Columns are the
+ * bits upstream counts (IN_ALL_EVENTS, IN_UNMOUNT); unsigned int as
+ * upstream's. */
+#define ITL_STAT_COLS	13
 struct itl_stat_row {
-	long hits[ITL_NBITS];
-	long total;
+	uint32_t hits[ITL_STAT_COLS];
+	uint32_t total;		/* every event, IGNORED included */
 	int wd;			/* last wd */
 	char *path;		/* set while retired (watch removed) */
 };

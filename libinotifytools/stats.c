@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * stats.c: hit counters per watch (hits[] indexed by bit number) and in
- * total.  A removed watch's row is kept under its last path, and taken up
- * again when that path is watched again, so inotifywatch can still print it
- * and churn does not grow memory.
+ * stats.c: hit counters per watch and in total.  A watch gets its row of
+ * counters on its first event (most watches of a big tree never count
+ * anything).  A removed watch's row is kept under its last path, and taken
+ * up again when that path is watched again, so inotifywatch can still print
+ * it and churn does not grow memory.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +20,17 @@ bit_index(uint32_t bit)
 	return __builtin_ctz(bit);
 }
 
-/* The bits upstream keeps a counter for. */
+/* The bits upstream keeps a counter for: a column each in a row. */
 #define COUNTED	(IN_ALL_EVENTS | IN_UNMOUNT)
+
+/* Column of bit number b, or -1. */
+static int
+col_of(int b)
+{
+	if (b < 12)
+		return b;
+	return b == 13 ? 12 : -1;
+}
 
 static uint32_t
 retired_hash(const struct itl *ctx, uint32_t row)
@@ -105,15 +115,16 @@ row_new(struct itl_stats *st, uint32_t *idx)
 	return 0;
 }
 
-/* Give watch node id a row: the retired one of its path, or a new one. */
-int
-itl_stats_attach(struct itl *ctx, uint32_t id)
+/* Give watch node id a row: the retired one of its path, or with create a
+ * new one. */
+static int
+attach(struct itl *ctx, uint32_t id, int create)
 {
 	struct itl_stats *st = ctx->stats;
 	const char *p;
 	size_t len;
 	uint32_t idx = ITL_NONE, slot;
-	int r;
+	int r = 0;
 
 	if (st->row_of[id] != 0)
 		return 0;
@@ -126,11 +137,19 @@ itl_stats_attach(struct itl *ctx, uint32_t id)
 			st->row[idx]->path = NULL;
 		}
 	}
-	if (idx == ITL_NONE && (r = row_new(st, &idx)) < 0)
-		return r;
+	if (idx == ITL_NONE && (!create || (r = row_new(st, &idx)) < 0))
+		return create ? r : 0;
 	st->row[idx]->wd = itl_node(ctx, id)->wd;
 	st->row_of[id] = idx + 1;
 	return 0;
+}
+
+/* Give watch node id the retired row of its path, if there is one; its
+ * own row waits for its first event. */
+int
+itl_stats_attach(struct itl *ctx, uint32_t id)
+{
+	return attach(ctx, id, 0);
 }
 
 /* Watch node id goes away: keep its row under its path if it counted
@@ -174,19 +193,25 @@ void
 itl_stats_record(struct itl *ctx, const struct itl_event *ev)
 {
 	struct itl_stats *st = ctx->stats;
-	struct itl_stat_row *row = row_of(ctx, ev->wd);
-	uint32_t m = ev->mask;
-	int b;
+	struct itl_stat_row *row;
+	uint32_t m = ev->mask, id;
+	int b, c;
 
-	if (row == NULL)
+	id = itl_node_by_wd(ctx, ev->wd);
+	if (id == ITL_NONE)
 		return;
-	for (; m != 0; m &= m - 1) {
+	for (; m != 0; m &= m - 1)
+		st->hits[__builtin_ctz(m)]++;
+	st->total++;
+	if (st->row_of[id] == 0 && attach(ctx, id, 1) < 0)
+		return;
+	row = st->row[st->row_of[id] - 1];
+	for (m = ev->mask; m != 0; m &= m - 1) {
 		b = __builtin_ctz(m);
-		row->hits[b]++;
-		st->hits[b]++;
+		if ((c = col_of(b)) >= 0)
+			row->hits[c]++;
 	}
 	row->total++;
-	st->total++;
 }
 
 void
@@ -218,10 +243,12 @@ itl_stats_watch(const struct itl *ctx, const struct itl_watch *w,
 
 	if (ctx->stats == NULL || (bit != 0 && (b < 0 || !(bit & COUNTED))))
 		return -EINVAL;
-	row = w == NULL ? NULL : row_of(ctx, w->wd);
-	if (row == NULL)
+	if (w == NULL || itl_node_by_wd(ctx, w->wd) == ITL_NONE)
 		return -ENOENT;
-	return bit == 0 ? row->total : row->hits[b];
+	row = row_of(ctx, w->wd);
+	if (row == NULL)
+		return 0;	/* nothing counted yet */
+	return bit == 0 ? row->total : row->hits[col_of(b)];
 }
 
 long
@@ -234,11 +261,25 @@ itl_stats_total(const struct itl *ctx, uint32_t bit)
 	return bit == 0 ? ctx->stats->total : ctx->stats->hits[b];
 }
 
+/* Call fn with row's counters as upstream's long hits[bit number]. */
+static int
+visit(const char *path, const struct itl_stat_row *row, itl_stats_fn fn,
+    void *arg)
+{
+	long hits[ITL_NBITS];
+	int b, c;
+
+	for (b = 0; b < ITL_NBITS; b++)
+		hits[b] = (c = col_of(b)) >= 0 ? (long)row->hits[c] : 0;
+	return fn(path, hits, (long)row->total, row->wd, arg);
+}
+
 int
 itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg)
 {
+	static const struct itl_stat_row none;
 	struct itl_stats *st = ctx->stats;
-	struct itl_stat_row *row;
+	struct itl_stat_row row;
 	const char *p;
 	uint32_t i, id;
 	int r;
@@ -249,19 +290,19 @@ itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg)
 		if (ctx->bywd.slot[i] == 0)
 			continue;
 		id = ctx->bywd.slot[i] - 1;
-		if (st->row_of[id] == 0)
-			continue;
-		row = st->row[st->row_of[id] - 1];
+		if (st->row_of[id] != 0)
+			row = *st->row[st->row_of[id] - 1];
+		else {
+			row = none;
+			row.wd = ctx->node[id]->wd;
+		}
 		p = itl_node_path(ctx, id, NULL);
-		if (p != NULL && (r = fn(p, row->hits, row->total, row->wd,
-		    arg)) != 0)
+		if (p != NULL && (r = visit(p, &row, fn, arg)) != 0)
 			return r;
 	}
-	for (i = 0; i < st->nrow; i++) {
-		row = st->row[i];
-		if (row != NULL && row->path != NULL &&
-		    (r = fn(row->path, row->hits, row->total, row->wd, arg)))
+	for (i = 0; i < st->nrow; i++)
+		if (st->row[i] != NULL && st->row[i]->path != NULL &&
+		    (r = visit(st->row[i]->path, st->row[i], fn, arg)) != 0)
 			return r;
-	}
 	return 0;
 }

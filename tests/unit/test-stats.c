@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,58 @@ churn_reuses_rows(void)
 	itl_close(ctx);
 }
 
+#define NDIR	2000
+
+/* Heap bytes in use after watching NDIR directories (and, with touch, one
+ * event in each). */
+static long
+heap_for_tree(int stats, int touch)
+{
+	struct itl *ctx = NULL;
+	struct itl_config cfg = { .stats = stats };
+	char rel[64];
+	long before, after;
+	int i;
+
+	before = (long)mallinfo2().uordblks;
+	itl_open(&ctx, &cfg);
+	itl_watch_tree(ctx, P("m"), IN_ALL_EVENTS, NULL);
+	if (touch) {
+		for (i = 0; i < NDIR; i++) {
+			snprintf(rel, sizeof(rel), "m/%d", i);
+			chmod(P(rel), 0700);
+		}
+		drain(ctx);
+	}
+	after = (long)mallinfo2().uordblks;
+	is_int(itl_watch_count(ctx), NDIR + 1, "%d watches", NDIR + 1);
+	itl_close(ctx);
+	return after - before;
+}
+
+static void
+rows_are_small_and_lazy(void)
+{
+	char rel[64];
+	long plain, idle, busy;
+	int i;
+
+	mkdir(P("m"), 0755);
+	for (i = 0; i < NDIR; i++) {
+		snprintf(rel, sizeof(rel), "m/%d", i);
+		mkdir(P(rel), 0755);
+	}
+	plain = heap_for_tree(0, 0);
+	idle = heap_for_tree(1, 0);
+	busy = heap_for_tree(1, 1);
+	ok((idle - plain) / NDIR <= 8,
+	    "stats without events: %ld bytes per watch (<= 8)",
+	    (idle - plain) / NDIR);
+	ok((busy - plain) / NDIR <= 100,
+	    "stats with events: %ld bytes per watch (<= 100)",
+	    (busy - plain) / NDIR);
+}
+
 int
 main(void)
 {
@@ -181,6 +234,7 @@ main(void)
 		return 99;
 	counts_and_keeps_removed_rows();
 	churn_reuses_rows();
+	rows_are_small_and_lazy();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
