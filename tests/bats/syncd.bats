@@ -45,6 +45,11 @@ pipeline_pid() {
 	cat "${D}/pipeline.pid"
 }
 
+# status_says TEXT: `syncd status` prints TEXT.
+status_says() {
+	[[ $(syncd status 2>&1) == *"$1"* ]]
+}
+
 @test "start, status, stop with LSB exit codes" {
 	echo x >"${SRC}/f"
 	run -3 syncd status
@@ -54,6 +59,8 @@ pipeline_pid() {
 	run -0 syncd start
 	[[ ${output} == "syncd is already running"* ]]
 	wait_converged "${SRC}" "${DST}"
+	# The copy can be complete a moment before the run records its success.
+	wait_for 20 status_says "last successful sync: 2"
 	run -0 syncd status
 	[[ ${output} == "syncd (pid $(pipeline_pid)) is running"* ]]
 	[[ ${output} == *"target ${RSYNCD_URL}/${BATS_TEST_NUMBER}: 0 batch(es) + 0 name(s) queued"* ]]
