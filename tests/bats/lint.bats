@@ -1,0 +1,21 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The shipped scripts pass shellcheck and the man pages pass mandoc's lint.
+bats_require_minimum_version 1.5.0
+load helpers
+
+@test "the pipeline scripts are shellcheck-clean" {
+	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
+	run -0 shellcheck "$top_srcdir/scripts/inotify.sh" \
+		"$top_srcdir/scripts/syncd" "$top_srcdir/scripts/demo.sh"
+}
+
+@test "the man pages are mandoc -Tlint clean at warning level" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	local page
+	for page in inotifywait.1 inotifywatch.1 libinotifytools.3 syncd.8; do
+		run -0 --separate-stderr mandoc -Tlint -W warning \
+			"$top_srcdir/man/$page"
+		[ -z "$output" ] && [ -z "$stderr" ]
+	done
+}
