@@ -13,6 +13,18 @@
 
 #include "itl-core.h"
 
+/* Touch every page of the read buffer now: a big batch later would make
+ * them resident anyway, and the memory use would look like growth. */
+static void
+prefault(char *p, size_t n)
+{
+	volatile char *v = p;
+	size_t i;
+
+	for (i = 0; i < n; i += 4096)
+		v[i] = 0;
+}
+
 int
 itl_open(struct itl **out, const struct itl_config *cfg)
 {
@@ -25,6 +37,7 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return -ENOMEM;
+	prefault(ctx->raw, sizeof(ctx->raw));
 	ctx->cfg = *cfg;
 	ctx->free_id = ITL_NONE;
 	ctx->path_id = ITL_NONE;
@@ -130,7 +143,7 @@ lookahead(struct itl *ctx)
 	size_t p;
 
 	ctx->ok_pos = SIZE_MAX;
-	if (ctx->self.len != 0)
+	if (ctx->self_count != 0)
 		st = ctx->self_prev;
 	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
 		ie = record(ctx, p);
@@ -145,7 +158,7 @@ lookahead(struct itl *ctx)
 		id = itl_node_by_wd(ctx, ie->wd);
 		if (id == ITL_NONE || (gone != ITL_NONE &&
 		    itl_node_is_below(ctx, id, gone)) ||
-		    itl_recurse_self(ctx, ie, ctx->stream_base + p, &st, 0) ||
+		    itl_recurse_self(ctx, ie, &st, 0) ||
 		    itl_recurse_dup(ctx, ie, ctx->stream_base + p, 0))
 			continue;
 		make_event(&ev, ie, 0);
@@ -202,14 +215,17 @@ take_raw(struct itl *ctx)
 	}
 	ctx->pos += sizeof(*ie) + ie->len;
 	make_event(&ctx->ev, ie, 0);
-	if (is_overflow(ie))
+	if (is_overflow(ie)) {
+		itl_recurse_self_reset(ctx);
+		itl_recurse_resync(ctx);
 		return 1;
+	}
 	if (ctx->mv_wd >= 0 && !((ie->mask & IN_MOVED_TO) &&
 	    ie->cookie == ctx->mv_cookie))
 		itl_recurse_flush(ctx);
 	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
-	    itl_recurse_self(ctx, ie, ctx->stream_base + at, &ctx->self_prev,
-	    1) || itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
+	    itl_recurse_self(ctx, ie, &ctx->self_prev, 1) ||
+	    itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
 		return 0;
 	if (ctx->cfg.track_new_dirs)
 		itl_recurse_event(ctx, &ctx->ev);

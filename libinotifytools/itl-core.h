@@ -137,9 +137,7 @@ struct itl {
 	struct itl_buf seen;	/* struct itl_seen[] */
 	struct itl_buf seen_names;
 	struct itl_tab seen_tab;
-	struct itl_buf self;	/* uint32_t (id, wd) pairs: dirs we read */
-	uint64_t self_until;	/* where their events can end */
-	int self_dirty;		/* self_until to be measured */
+	size_t self_count;	/* nodes whose read is in the stream */
 	struct itl_self_prev self_prev;
 
 	/* filter */
@@ -185,8 +183,10 @@ uint32_t itl_recurse_moving(const struct itl *);
 void itl_recurse_remove_tree(struct itl *, uint32_t top);
 int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
     int consume);
-int itl_recurse_self(struct itl *, const struct inotify_event *, uint64_t at,
+int itl_recurse_self(struct itl *, const struct inotify_event *,
     struct itl_self_prev *, int consume);
+void itl_recurse_self_reset(struct itl *);
+void itl_recurse_resync(struct itl *);
 void itl_recurse_free(struct itl *);
 
 /* filter.c */

@@ -333,29 +333,20 @@ itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
  * is left is what upstream shows: OPEN, ACCESS, CLOSE_NOWRITE on the
  * parent. */
 
-static void
-self_clear(struct itl *ctx)
+/* The queue overflowed: the CLOSE_NOWRITE that ends a read may be lost. */
+void
+itl_recurse_self_reset(struct itl *ctx)
 {
-	uint32_t *p = (uint32_t *)(void *)ctx->self.data;
-	size_t i, n = ctx->self.len / (2 * sizeof(*p));
+	uint32_t i;
 
-	for (i = 0; i < n; i++)
-		if (itl_node_by_wd(ctx, (int)p[2 * i + 1]) == p[2 * i])
-			ctx->node[p[2 * i]]->self = 0;
-	ctx->self.len = 0;
+	for (i = 0; ctx->self_count != 0 && i < ctx->bywd.cap; i++)
+		if (ctx->bywd.slot[i] != 0 &&
+		    ctx->node[ctx->bywd.slot[i] - 1]->self) {
+			ctx->node[ctx->bywd.slot[i] - 1]->self = 0;
+			ctx->self_count--;
+		}
+	ctx->self_count = 0;
 	ctx->self_prev.valid = ctx->self_prev.gap = 0;
-}
-
-/* Kernel events queued until now may be ours. */
-static void
-self_window(struct itl *ctx)
-{
-	int n = 0;
-
-	ctx->self_dirty = 0;
-	if (ioctl(ctx->fd, FIONREAD, &n) < 0)
-		n = 0;
-	ctx->self_until = ctx->stream_base + ctx->end + (uint64_t)n;
 }
 
 static int
@@ -382,29 +373,28 @@ self_keep(struct itl_self_prev *st, const struct inotify_event *ie)
 	memcpy(st->name, ie->name, len);
 }
 
-/* Is the record at stream offset at one of ours?  st is the merge state
- * (ctx->self_prev, or a copy for a look ahead); with consume, a directory's
- * CLOSE_NOWRITE ends its dropping. */
+/* Is the record one of ours?  st is the merge state (ctx->self_prev, or a
+ * copy for a look ahead); with consume, a directory's CLOSE_NOWRITE ends
+ * its dropping. */
 int
 itl_recurse_self(struct itl *ctx, const struct inotify_event *ie,
-    uint64_t at, struct itl_self_prev *st, int consume)
+    struct itl_self_prev *st, int consume)
 {
+	struct itl_watch *w;
 	uint32_t id;
 
-	if (ctx->self.len == 0)
+	if (ctx->self_count == 0)
 		return 0;
-	if (at >= ctx->self_until) {
-		if (consume)
-			self_clear(ctx);
-		return 0;
-	}
 	if (ie->len == 0 && (ie->mask == (IN_ACCESS | IN_ISDIR) ||
 	    ie->mask == (IN_CLOSE_NOWRITE | IN_ISDIR))) {
 		id = itl_node_by_wd(ctx, ie->wd);
-		if (id != ITL_NONE && ctx->node[id]->self) {
-			if (consume && (ie->mask & IN_CLOSE_NOWRITE))
-				ctx->node[id]->self = 0;
+		if (id != ITL_NONE && (w = ctx->node[id])->self) {
 			st->gap = 1;
+			if (consume && (ie->mask & IN_CLOSE_NOWRITE)) {
+				w->self = 0;
+				if (--ctx->self_count == 0)
+					st->valid = st->gap = 0;
+			}
 			return 1;
 		}
 	}
@@ -422,7 +412,6 @@ itl_recurse_free(struct itl *ctx)
 	itl_buf_free(&ctx->seen);
 	itl_buf_free(&ctx->seen_names);
 	itl_tab_free(&ctx->seen_tab);
-	itl_buf_free(&ctx->self);
 }
 
 static int
@@ -523,17 +512,15 @@ open_new(struct itl *ctx, int *fd)
 	return wd < 0 ? -errno : wd;
 }
 
-/* Node id is being read: its ACCESS and CLOSE_NOWRITE events until then
- * are ours. */
+/* Node id is being read: its ACCESS and CLOSE_NOWRITE events until that
+ * CLOSE_NOWRITE are ours. */
 static void
-self_add(struct itl *ctx, uint32_t id, int wd)
+self_add(struct itl *ctx, uint32_t id)
 {
-	uint32_t pair[2] = { id, (uint32_t)wd };
-
-	if (itl_buf_append(&ctx->self, pair, sizeof(pair)) < 0)
-		return;
-	ctx->node[id]->self = 1;
-	ctx->self_dirty = 1;
+	if (!ctx->node[id]->self) {
+		ctx->node[id]->self = 1;
+		ctx->self_count++;
+	}
 }
 
 /* Watch the directory "name" in node parent, whose path + name + '/' is in
@@ -565,7 +552,7 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	*flags = ITL_EVF_NEWDIR;
 	r = 0;
 	if (fd >= 0) {
-		self_add(ctx, id, wd);
+		self_add(ctx, id);
 		r = read_new(ctx, fd, wd, scan);
 	}
 	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
@@ -604,12 +591,20 @@ window(struct itl *ctx)
 
 /* ---- new directories lost to a rename not yet seen --------------------- */
 
+/* At most this many, until the queue is next empty. */
+#define RETRY_MAX	256
+
+/* The new directory was not found: removed already, or an ancestor was
+ * renamed.  Kept for the second case, but not without bound: a stream of
+ * mkdir+rmdir keeps the queue from ever being empty. */
 static void
 retry_add(struct itl *ctx, uint32_t parent, const char *name, size_t len)
 {
 	struct itl_retry t = { itl_node(ctx, parent)->wd, parent,
 	    (uint32_t)ctx->retry_names.len, (uint32_t)len };
 
+	if (ctx->retry.len >= RETRY_MAX * sizeof(t))
+		return;
 	if (itl_buf_append(&ctx->retry_names, name, len) == 0)
 		(void)itl_buf_append(&ctx->retry, &t, sizeof(t));
 }
@@ -746,6 +741,45 @@ itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
 	free(wds);
 }
 
+/* The queue overflowed: IGNORED events may be lost, so ask the kernel
+ * which watches are left (/proc/self/fdinfo) and forget the others. */
+void
+itl_recurse_resync(struct itl *ctx)
+{
+	char path[64], line[256];
+	unsigned char *live;
+	FILE *f;
+	unsigned int wd;
+	uint32_t i, id;
+	int *gone, bad;
+	size_t n = 0;
+
+	if (ctx->fan != NULL || ctx->bywd.count == 0)
+		return;
+	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ctx->fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	live = calloc(ctx->node_cap + 1, 1);
+	gone = malloc((ctx->bywd.count + 1) * sizeof(*gone));
+	while (live != NULL && gone != NULL && fgets(line, sizeof(line), f))
+		if (sscanf(line, "inotify wd:%x", &wd) == 1 &&
+		    (id = itl_node_by_wd(ctx, (int)wd)) != ITL_NONE)
+			live[id] = 1;
+	bad = ferror(f);
+	fclose(f);
+	if (live == NULL || gone == NULL || bad)
+		goto out;
+	for (i = 0; i < ctx->bywd.cap; i++)
+		if (ctx->bywd.slot[i] != 0 && !live[ctx->bywd.slot[i] - 1])
+			gone[n++] = ctx->node[ctx->bywd.slot[i] - 1]->wd;
+	for (i = 0; i < n; i++)
+		if ((id = itl_node_by_wd(ctx, gone[i])) != ITL_NONE)
+			itl_node_drop(ctx, id);
+out:
+	free(live);
+	free(gone);
+}
+
 /* The node of the pending MOVED_FROM, if it is still watched. */
 uint32_t
 itl_recurse_moving(const struct itl *ctx)
@@ -818,6 +852,4 @@ itl_recurse_event(struct itl *ctx, struct itl_event *ev)
 		if (ctx->mv_id != ITL_NONE)
 			ctx->mv_node_wd = itl_node(ctx, id)->wd;
 	}
-	if (ctx->self_dirty)
-		self_window(ctx);
 }

@@ -109,12 +109,12 @@ put(struct itl_tab *t, uint32_t h, uint32_t id)
 }
 
 static int
-grow(struct itl *ctx, struct itl_tab *t, itl_tab_hash_fn hf)
+resize(struct itl *ctx, struct itl_tab *t, itl_tab_hash_fn hf, uint32_t cap)
 {
 	struct itl_tab n = {0};
 	uint32_t i;
 
-	n.cap = t->cap ? t->cap * 2 : 16;
+	n.cap = cap;
 	if (n.cap == 0)
 		return -ENOMEM;
 	n.slot = calloc(n.cap, sizeof(*n.slot));
@@ -135,7 +135,7 @@ itl_tab_insert(struct itl *ctx, struct itl_tab *t, uint32_t h, uint32_t id,
 	int r;
 
 	if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3) {
-		r = grow(ctx, t, hf);
+		r = resize(ctx, t, hf, t->cap ? t->cap * 2 : 16);
 		if (r < 0)
 			return r;
 	}
@@ -162,6 +162,9 @@ itl_tab_delete(struct itl *ctx, struct itl_tab *t, uint32_t i,
 	}
 	t->slot[i] = 0;
 	t->count--;
+	/* Shrink when an eighth full, so that a peak does not stay. */
+	if (t->cap > 64 && t->count < t->cap / 8)
+		(void)resize(ctx, t, hf, t->cap / 2);
 }
 
 void
@@ -370,6 +373,10 @@ itl_node_drop(struct itl *ctx, uint32_t id)
 		    &slot) != ITL_NONE)
 			itl_tab_delete(ctx, &ctx->bywd, slot, wd_hash_of);
 		ctx->live--;
+	}
+	if (w->self) {
+		w->self = 0;
+		ctx->self_count--;
 	}
 	w->wd = -1;
 	ctx->path_id = ITL_NONE;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,37 @@ random_churn_matches_a_walk(unsigned seed, int lag)
 	itl_close(ctx);
 }
 
+/* mkdir+rmdir cycles, read one cycle behind so that the queue is never
+ * empty (as under a steady stream): the heap in use must not grow. */
+static void
+mkdir_rmdir_cycles_do_not_grow(void)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	const struct itl_event *ev;
+	long at1k = 0, i, n = 0;
+	char p[128];
+
+	mkdir(P("cy"), 0755);
+	is_int(itl_watch_tree(ctx, P("cy"), IN_ALL_EVENTS, NULL), 0, "tree cy");
+	snprintf(p, sizeof(p), "%s", P("cy/x"));
+	for (i = 1; i <= 100000; i++) {
+		mkdir(p, 0755);
+		rmdir(p);
+		if (itl_next(ctx, 0, &ev) == 1)
+			n++;
+		while (itl_pending(ctx) && itl_next(ctx, 0, &ev) == 1)
+			n++;
+		if (i == 1000)
+			at1k = (long)mallinfo2().uordblks;
+	}
+	ok((long)mallinfo2().uordblks - at1k <= 4096,
+	    "heap after 100,000 cycles: %+ld bytes since 1,000 (<= 4096)",
+	    (long)mallinfo2().uordblks - at1k);
+	ok(n >= 200000, "%ld events read", n);
+	is_int(itl_watch_count(ctx), 1, "one watch left");
+	itl_close(ctx);
+}
+
 int
 main(void)
 {
@@ -406,6 +438,7 @@ main(void)
 	random_churn_matches_a_walk(3, 0);
 	random_churn_matches_a_walk(4, 1);
 	random_churn_matches_a_walk(23, 1);
+	mkdir_rmdir_cycles_do_not_grow();
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
