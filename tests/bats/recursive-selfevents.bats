@@ -55,7 +55,6 @@ d/ CLOSE_NOWRITE,CLOSE,ISDIR c" ]
 	start_watching out err "$INOTIFYWAIT" -m -r -e open,access,close d
 	mv src d/c
 	mark_stop
-	cat lines
 	[ "$(cat lines)" = "d/ OPEN,ISDIR c
 d/ ACCESS,ISDIR c
 d/ CLOSE_NOWRITE,CLOSE,ISDIR c" ]
