@@ -12,25 +12,7 @@
 
 #include "inotifytools/inotifytools.h"
 #include "tap.h"
-
-static char top[64];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static const char *
-P(const char *rel)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
-	return buf[i];
-}
+#include "tmptree.h"
 
 /* Every event until none arrives for a moment, as "%w%f %e\n" lines. */
 static const char *
@@ -220,14 +202,12 @@ regex_and_stats(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-api.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("api") < 0)
 		return 99;
 	acceptance();
 	lookups();
 	events_and_printf();
 	regex_and_stats();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }

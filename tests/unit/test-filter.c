@@ -14,25 +14,7 @@
 
 #include "itl.h"
 #include "tap.h"
-
-static char top[64];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static const char *
-P(const char *rel)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
-	return buf[i];
-}
+#include "tmptree.h"
 
 static void
 touch(const char *rel)
@@ -197,14 +179,12 @@ filtered_events_keep_the_deadline(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-filter.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("filter") < 0)
 		return 99;
 	exclude_include_icase();
 	recursive_exempts_new_dirs();
 	filtered_events_keep_the_deadline();
 	pending_sees_past_dropped();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }

@@ -13,14 +13,7 @@
 
 #include "itl-core.h"
 #include "tap.h"
-
-static char top[64];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
+#include "tmptree.h"
 
 static void
 touch(const char *dir, const char *name)
@@ -188,7 +181,7 @@ overflow_is_delivered(void)
 	is_int(r, 0, "drained without error");
 	is_int(seen, 1, "one Q_OVERFLOW after %d events", n);
 	itl_close(ctx);
-	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(d);
 }
 
 static void
@@ -250,9 +243,7 @@ truncated_record_is_eio(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-inotify.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("inotify") < 0)
 		return 99;
 	opens_nonblocking_cloexec();
 	fanotify_backend();
@@ -261,6 +252,6 @@ main(void)
 	overflow_is_delivered();
 	unknown_wd_dropped_ignored_removes();
 	truncated_record_is_eio();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }

@@ -12,26 +12,9 @@
 
 #include "itl.h"
 #include "tap.h"
+#include "tmptree.h"
 
-static char top[64];
 static char seen[64 * 1024];	/* "path name MASK\n" lines */
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static const char *
-P(const char *rel)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
-	return buf[i];
-}
 
 static void
 write_file(const char *rel, const char *data)
@@ -425,9 +408,7 @@ mkdir_rmdir_cycles_do_not_grow(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-recurse.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("recurse") < 0)
 		return 99;
 	initial_walk_is_post_order();
 	exclusions_prune();
@@ -439,6 +420,6 @@ main(void)
 	random_churn_matches_a_walk(4, 1);
 	random_churn_matches_a_walk(23, 1);
 	mkdir_rmdir_cycles_do_not_grow();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }

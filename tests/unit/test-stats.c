@@ -12,25 +12,7 @@
 
 #include "itl.h"
 #include "tap.h"
-
-static char top[64];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static const char *
-P(const char *rel)
-{
-	static char buf[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
-	return buf[i];
-}
+#include "tmptree.h"
 
 static void
 write_file(const char *rel)
@@ -228,13 +210,11 @@ rows_are_small_and_lazy(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-stats.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("stats") < 0)
 		return 99;
 	counts_and_keeps_removed_rows();
 	churn_reuses_rows();
 	rows_are_small_and_lazy();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }

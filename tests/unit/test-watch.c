@@ -11,25 +11,7 @@
 
 #include "itl.h"
 #include "tap.h"
-
-static char top[64];
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	return remove(p);
-}
-
-static const char *
-P(const char *rel)
-{
-	static char buf[4][512];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", top, rel);
-	return buf[i];
-}
+#include "tmptree.h"
 
 static struct itl *
 open_ctx(int track)
@@ -127,7 +109,7 @@ tree_lookup_and_rename(void)
 	    P("t/zz/b/"))), NULL), P("t/zz/b/"), "children keep paths");
 	is_int(itl_watch_count(ctx), 3, "three left");
 	itl_close(ctx);
-	nftw(P("t"), rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(P("t"));
 }
 
 static void
@@ -172,13 +154,11 @@ churn_does_not_grow(void)
 int
 main(void)
 {
-	snprintf(top, sizeof(top), "%s/test-watch.XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(top) == NULL)
+	if (tmptree_make("watch") < 0)
 		return 99;
 	stored_paths_follow_lstat();
 	tree_lookup_and_rename();
 	churn_does_not_grow();
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmptree_remove(top);
 	return tap_done();
 }
