@@ -4,6 +4,7 @@
 # fsnotifywait) and a differential check against Debian's inotifywait.
 bats_require_minimum_version 1.5.0
 load helpers
+load inotifywait-lib
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -20,16 +21,6 @@ teardown() {
 		kill "$OTHER_PID" 2>/dev/null || true
 		wait "$OTHER_PID" 2>/dev/null || true
 	fi
-}
-
-iw_bg() {
-	start_watching out err "$INOTIFYWAIT" "$@"
-}
-
-iw_done() {
-	BG_STATUS=0
-	wait "$BG_PID" || BG_STATUS=$?
-	BG_PID=
 }
 
 # find_daemon LOG: set DAEMON_PID to the process whose stdout is LOG

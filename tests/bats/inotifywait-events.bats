@@ -4,6 +4,7 @@
 # codes of single-event mode (1.10, 1.13), symlinks and -P.
 bats_require_minimum_version 1.5.0
 load helpers
+load inotifywait-lib
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -16,16 +17,6 @@ teardown() {
 	if [ -n "${MNT:-}" ]; then
 		umount "$MNT" 2>/dev/null || true
 	fi
-}
-
-iw_bg() {
-	start_watching out err "$INOTIFYWAIT" "$@"
-}
-
-iw_done() {
-	BG_STATUS=0
-	wait "$BG_PID" || BG_STATUS=$?
-	BG_PID=
 }
 
 # expect_one EVENTS ACTION...: wait for one event with -e EVENTS on d while

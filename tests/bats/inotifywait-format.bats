@@ -4,6 +4,7 @@
 # file names (SPEC 1.5-1.8).
 bats_require_minimum_version 1.5.0
 load helpers
+load inotifywait-lib
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -12,16 +13,6 @@ setup() {
 
 teardown() {
 	stop_bg
-}
-
-iw_bg() {
-	start_watching out err "$INOTIFYWAIT" "$@"
-}
-
-iw_done() {
-	BG_STATUS=0
-	wait "$BG_PID" || BG_STATUS=$?
-	BG_PID=
 }
 
 # one FORMAT-ARGS... -- ACTION...: one create event on d with the given

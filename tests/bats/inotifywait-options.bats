@@ -4,6 +4,7 @@
 # 1.10, 1.15).
 bats_require_minimum_version 1.5.0
 load helpers
+load inotifywait-lib
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -12,19 +13,6 @@ setup() {
 
 teardown() {
 	stop_bg
-}
-
-# iw_bg ARGS...: inotifywait in the background, ready when this returns.
-iw_bg() {
-	start_watching out err "$INOTIFYWAIT" "$@"
-}
-
-# iw_done: wait for the background inotifywait to end by itself (tests
-# give it -t, so this is bounded); sets BG_STATUS.
-iw_done() {
-	BG_STATUS=0
-	wait "$BG_PID" || BG_STATUS=$?
-	BG_PID=
 }
 
 @test "--help prints the usage on stdout and exits 1" {

@@ -5,6 +5,7 @@
 # and the regex filters under -r (SPEC 1.14 and Decisions).
 bats_require_minimum_version 1.5.0
 load helpers
+load inotifywait-lib
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -13,16 +14,6 @@ setup() {
 
 teardown() {
 	stop_bg
-}
-
-iw_bg() {
-	start_watching out err "$INOTIFYWAIT" "$@"
-}
-
-iw_done() {
-	BG_STATUS=0
-	wait "$BG_PID" || BG_STATUS=$?
-	BG_PID=
 }
 
 # mark NAME: create d/NAME and wait until it is reported: every event
