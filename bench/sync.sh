@@ -34,6 +34,7 @@ ONLY=${BENCH_SYNC_ONLY:-ours,classic,lsyncd}
 SRC=${W}/src
 DST=${W}/dst
 PIPE_PID=
+LOG_MARK=0
 
 note() {
 	echo "${PROG}: $*" >&2
@@ -136,18 +137,30 @@ start() {
 	PIPE_PID=$!
 }
 
-# ready: a probe file reaches the target (watches up, initial sync done).
+# ready: a probe file reaches the target (watches up) and the initial sync
+# is done, so that every pipeline meets the burst in its steady state (ours
+# runs its initial full sync in the background: wait for its log line;
+# lsyncd passes on events only after its startup sync anyway).
 ready() {
 	local k i
 	for (( k = 0; k < 60; k++ )); do
 		echo "${k}" >"${SRC}/probe-${k}"
 		for (( i = 0; i < 20; i++ )); do
-			[ -f "${DST}/probe-${k}" ] && return 0
+			if [ -f "${DST}/probe-${k}" ]; then
+				[ "$1" != ours ] && return 0
+				initial_sync_done && return 0
+			fi
 			kill -0 "${PIPE_PID}" 2>/dev/null || return 1
 			sleep 0.1
 		done
 	done
 	return 1
+}
+
+# initial_sync_done: ours has logged a successful full sync since start.
+initial_sync_done() {
+	tail -n "+$(( LOG_MARK + 1 ))" -- "${W}/ours.log" 2>/dev/null |
+	    grep -q ' full target=.* rc=0$'
 }
 
 # reset: drop the burst and probes from both sides (pipeline stopped).
@@ -160,8 +173,10 @@ reset() {
 run_one() {
 	local name=$1 line label="sync ${FILES} files" t=${TIMEOUT}
 	[ "${name}" != classic ] || t=${CLASSIC_TIMEOUT}
+	LOG_MARK=0
+	[ ! -f "${W}/ours.log" ] || LOG_MARK=$(wc -l <"${W}/ours.log")
 	start "${name}"
-	if ! ready; then
+	if ! ready "${name}"; then
 		note "${name}: not ready (see ${W}/${name}*.log)"
 		tail -5 "${W}/${name}"*.log "${W}/${name}.out" 2>/dev/null >&2 || true
 		stop_pipeline
