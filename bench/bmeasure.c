@@ -219,6 +219,21 @@ start_child(const struct opts *op, int capture)
 		errx(1, "%s did not establish its watches", op->cmd[0]);
 }
 
+/* SIGSTOP the watcher and wait until it has stopped: until then, a read
+ * woken by the signal may still take events. */
+static void
+stop_child(void)
+{
+	double end = now_s() + 10;
+
+	kill(child.pid, SIGSTOP);
+	while (proc_state(child.pid) != 'T') {
+		if (now_s() > end)
+			errx(1, "the watcher did not stop");
+		sleep_s(0.0002);
+	}
+}
+
 static long
 delivered(const struct out *o)
 {
@@ -242,7 +257,7 @@ cmd_thru(struct opts *op)
 	for (done = 0; done < op->n; done += k) {
 		k = op->n - done < op->burst ? op->n - done : op->burst;
 		if (op->stopped) {
-			kill(child.pid, SIGSTOP);
+			stop_child();
 			if (gen_files_fn(op, done) < 0)
 				err(1, "generator");
 			t = now_s();

@@ -29,6 +29,21 @@ file_has() {
 	grep -q -- "$2" "$1" 2>/dev/null
 }
 
+# is_stopped PID: the process is stopped (state T in /proc/PID/stat).
+is_stopped() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st%% *}" = T ]
+}
+
+# stop_process PID: SIGSTOP it and wait until it has stopped: kill returns
+# before, and a reader woken by the signal may still take what is queued.
+stop_process() {
+	kill -STOP "$1"
+	wait_for 10 is_stopped "$1"
+}
+
 # start_bg OUT ERR CMD...: run CMD in the background with stdout in OUT
 # and stderr in ERR; sets BG_PID.  Stop with stop_bg.
 start_bg() {

@@ -46,7 +46,7 @@ has_watch() {
 overflow() {
 	local max
 	max=$(cat /proc/sys/fs/inotify/max_queued_events)
-	kill -STOP "$BG_PID"
+	stop_process "$BG_PID"
 	# A child bash: bats' per-command traps would make the loop slow.
 	bash -c 'for ((i = 0; i <= $1; i++)); do : >d/a; : >d/b; done' \
 	    - $((max / 2 + 1))

@@ -193,7 +193,7 @@ status_says() {
 		echo "${i}" >"${SRC}/f${i}"
 	done
 	wait_converged "${SRC}" "${DST}"
-	kill -STOP "${watcher}"
+	stop_process "${watcher}"
 	for (( i = 0; i < rounds; i++ )); do
 		touch "${SRC}"/f{0..99}
 	done
