@@ -28,6 +28,7 @@ struct iw {
 	struct cli_paths paths;
 	uint32_t events;		/* kernel mask */
 	uint32_t orig;			/* what is printed */
+	int write_err;			/* -errno of a failed flush */
 };
 
 static void
@@ -152,6 +153,40 @@ watch_setup(struct iw *w)
 	return 0;
 }
 
+static void
+write_error(struct iw *w, int r)
+{
+	cli_msg("%s: write error: %s\n", w->o.progname, strerror(-r));
+}
+
+/* Flush everything (force) or a full buffer.  0 or -1. */
+static int
+flush(struct iw *w, int force)
+{
+	int r = force ? iw_out_flush() : iw_out_maybe_flush();
+
+	if (r < 0) {
+		write_error(w, r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The library's idle hook: the batch has ended, so the output goes out
+ * before it waits.  A write error ends the wait (-ECANCELED). */
+static int
+end_of_batch(void *arg)
+{
+	struct iw *w = arg;
+	int r = iw_out_flush();
+
+	if (r < 0) {
+		w->write_err = r;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
 /* Everything up to the event loop, in upstream's order.  0 or -1. */
 static int
 setup(struct iw *w)
@@ -161,8 +196,11 @@ setup(struct iw *w)
 		.filesystem = w->o.filesystem,
 		.track_new_dirs = w->o.monitor && w->o.recursive,
 		.scan_new_dirs = w->o.monitor && w->o.recursive,
+		.wait_in_read = 1,
 	};
 
+	if (iw_out_init() < 0)
+		cli_die_nomem();
 	if (cli_open(&w->ctx, &cfg) < 0 ||
 	    cli_regex_apply(w->ctx, &w->o.rx, w->o.recursive) < 0 ||
 	    format_setup(w) < 0)
@@ -179,6 +217,7 @@ setup(struct iw *w)
 		return -1;
 	if (w->o.syslog)
 		cli_log_syslog("inotifywait");
+	itl_set_idle(w->ctx, end_of_batch, w);
 	return watch_setup(w);
 }
 
@@ -235,28 +274,11 @@ print_event(struct iw *w, const struct itl_event *ev)
 	if (w->o.quiet >= 2 || !(ev->mask & w->orig))
 		return 0;
 	/* 4.25.9.0: with --include[i], no ISDIR event is printed. */
-	if (cli_regex_inverted(&w->o.rx) && (ev->mask & IN_ISDIR))
+	if ((ev->mask & IN_ISDIR) && cli_regex_inverted(&w->o.rx))
 		return 0;
 	if (w->o.csv)
 		return itl_format_csv(w->ctx, ev, iw_out_buf());
 	return itl_format_render(w->ctx, w->fmt, ev, iw_out_buf());
-}
-
-/* Flush at the end of a batch (or when the buffer is big).  0 or -1. */
-static int
-flush(struct iw *w, int force)
-{
-	int r;
-
-	if (force || itl_pending(w->ctx) == 0)
-		r = iw_out_flush();
-	else
-		r = iw_out_maybe_flush();
-	if (r < 0) {
-		cli_msg("%s: write error: %s\n", w->o.progname, strerror(-r));
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -270,6 +292,10 @@ loop(struct iw *w)
 		if (r == 0) {
 			flush(w, 1);
 			return CLI_EXIT_TIMEOUT;
+		}
+		if (r < 0 && w->write_err < 0) {
+			write_error(w, w->write_err);
+			return CLI_EXIT_FAILURE;
 		}
 		if (r < 0) {
 			flush(w, 1);

@@ -38,6 +38,8 @@ void iw_options_free(struct iw_opts *o);
 
 /* output.c: stdout as one buffer written once per batch of events. */
 struct itl_buf;
+/* Make the buffer (-ENOMEM). */
+int iw_out_init(void);
 /* The buffer to append event text to. */
 struct itl_buf *iw_out_buf(void);
 /* Write everything buffered to fd 1 (retrying short writes and EINTR).

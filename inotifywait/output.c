@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * output.c: event output.  Events are rendered into one growing buffer and
- * written with write(2) at the end of each batch (when the library has
- * nothing more pending), or earlier when the buffer grows past OUT_HIGH,
- * never per event and never later than the end of a batch.
+ * output.c: event output.  Events are rendered into one buffer and written
+ * with write(2) at the end of each batch (when the library is about to
+ * wait for the kernel), or earlier once the buffer holds OUT_HIGH bytes (a
+ * pipe's capacity), never per event and never later than the end of a
+ * batch.  The buffer is made and touched at start, so that its size does
+ * not follow the size of batches: only a line longer than OUT_SLACK grows
+ * it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,7 +14,8 @@
 
 #include "inotifywait.h"
 
-#define OUT_HIGH	(256 * 1024)
+#define OUT_HIGH	(64 * 1024)
+#define OUT_SLACK	(16 * 1024)
 
 static struct itl_buf out;
 
@@ -36,6 +40,20 @@ write_some(const char *p, size_t len)
 		    errno != EINTR)
 			return -1;
 	}
+}
+
+int
+iw_out_init(void)
+{
+	volatile char *p;
+	size_t i;
+
+	if (itl_buf_reserve(&out, OUT_HIGH + OUT_SLACK) < 0)
+		return -ENOMEM;
+	p = out.data;
+	for (i = 0; i < out.cap; i += 4096)
+		p[i] = 0;
+	return 0;
 }
 
 int

@@ -129,7 +129,7 @@ take_all(struct iw *w, long long end)
 		if (r <= 0)
 			return r;
 		on_event(w, ev);
-		if (!itl_pending(w->ctx) && now_ms() >= end)
+		if (now_ms() >= end && !itl_pending(w->ctx))
 			return 0;
 	}
 }

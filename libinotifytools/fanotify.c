@@ -155,7 +155,7 @@ remember_mount(struct itl *ctx, uint64_t fsid, const char *path)
 int
 itl_fan_open(struct itl *ctx)
 {
-	ctx->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+	ctx->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC |
 	    FAN_REPORT_DFID_NAME | FAN_REPORT_FID, O_RDONLY | O_CLOEXEC);
 	if (ctx->fd < 0)
 		return -errno;

@@ -16,6 +16,7 @@ itl_filter_free(struct itl *ctx)
 		regfree(&ctx->re);
 	ctx->re_on = 0;
 	ctx->ok_pos = SIZE_MAX;
+	ctx->ok_known = 0;
 }
 
 /* cflags go to regcomp(3) as they are (with REG_NOSUB): for api.c. */

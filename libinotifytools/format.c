@@ -23,7 +23,19 @@ struct op {
 	size_t off, len;	/* OP_LIT: run in lit[] */
 };
 
+/* Rendered event names by mask: a stream has few distinct masks. */
+#define NAMES_BITS	4
+#define NAMES_SLOTS	(1 << NAMES_BITS)
+#define NAMES_MAXLEN	48
+struct names_slot {
+	uint32_t mask;
+	unsigned char len;	/* 0: empty */
+	char sep;
+	char s[NAMES_MAXLEN];
+};
+
 struct itl_format {
+	struct names_slot names[NAMES_SLOTS];
 	struct op *ops;
 	size_t nops;
 	char *lit;		/* literal bytes of every run (may hold NULs) */
@@ -232,6 +244,29 @@ put_hex(char *p, uint32_t v)
 	return p;
 }
 
+/* Write the names of mask joined by sep at p (room for
+ * ITL_EVENTS_STRMAX); returns the length. */
+static size_t
+put_names(struct itl_format *f, char *p, uint32_t mask, char sep)
+{
+	uint32_t h = (mask * 0x9e3779b1u) >> (32 - NAMES_BITS);
+	struct names_slot *c = &f->names[h];
+	size_t n;
+
+	if (c->len != 0 && c->mask == mask && c->sep == sep) {
+		memcpy(p, c->s, c->len);
+		return c->len;
+	}
+	n = itl_events_render(mask, sep, p, ITL_EVENTS_STRMAX);
+	if (n > 0 && n <= NAMES_MAXLEN) {
+		c->mask = mask;
+		c->sep = sep;
+		c->len = (unsigned char)n;
+		memcpy(c->s, p, n);
+	}
+	return n;
+}
+
 static const char *
 watch_path(struct itl *ctx, int wd, size_t *len)
 {
@@ -284,8 +319,7 @@ itl_format_render(struct itl *ctx, struct itl_format *f,
 			p += ev->name_len;
 			break;
 		case OP_E:
-			p += itl_events_render(ev->mask, o->sep, p,
-			    ITL_EVENTS_STRMAX);
+			p += put_names(f, p, ev->mask, o->sep);
 			break;
 		case OP_C:
 			p = put_hex(p, ev->cookie);

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	if (ctx == NULL)
 		return -ENOMEM;
 	prefault(ctx->raw, sizeof(ctx->raw));
+	prefault(ctx->dents, sizeof(ctx->dents));
 	ctx->cfg = *cfg;
 	ctx->free_id = ITL_NONE;
 	ctx->path_id = ITL_NONE;
@@ -56,7 +58,7 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 			itl_close(ctx);
 			return r;
 		}
-	} else if ((ctx->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+	} else if ((ctx->fd = inotify_init1(IN_CLOEXEC)) < 0) {
 		r = -errno;
 		free(ctx);
 		return r;
@@ -107,7 +109,8 @@ record(struct itl *ctx, size_t pos)
 	ie = (struct inotify_event *)(void *)(ctx->raw + pos);
 	if (ie->len > left - sizeof(*ie))
 		return NULL;
-	if (ie->len != 0 && memchr(ie->name, '\0', ie->len) == NULL)
+	/* The kernel pads names with NULs: the last byte is one. */
+	if (ie->len != 0 && ie->name[ie->len - 1] != '\0')
 		return NULL;
 	return ie;
 }
@@ -132,7 +135,7 @@ is_overflow(const struct inotify_event *ie)
 }
 
 /* Find the next record that will be delivered, so that itl_pending() can
- * tell the truth: a caller that sees 0 flushes before we may block. */
+ * tell the truth.  Run only when asked: itl_next() just forgets it. */
 static void
 lookahead(struct itl *ctx)
 {
@@ -143,6 +146,7 @@ lookahead(struct itl *ctx)
 	size_t p;
 
 	ctx->ok_pos = SIZE_MAX;
+	ctx->ok_known = 1;
 	if (ctx->self_count != 0)
 		st = ctx->self_prev;
 	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
@@ -231,7 +235,8 @@ take_raw(struct itl *ctx)
 		itl_recurse_event(ctx, &ctx->ev);
 	if (ie->mask & IN_IGNORED)
 		ctx->drop_wd = ie->wd;
-	if (at != ctx->ok_pos && itl_filter_drops(ctx, &ctx->ev)) {
+	if ((!ctx->ok_known || at != ctx->ok_pos) &&
+	    itl_filter_drops(ctx, &ctx->ev)) {
 		settle(ctx);
 		return 0;
 	}
@@ -256,50 +261,93 @@ remaining_ms(struct timespec *start, int timeout_ms)
 	return ms >= timeout_ms ? 0 : (int)(timeout_ms - ms);
 }
 
-/* Read the next batch: 1 when there is one, 0 on timeout, -errno. */
+/* A read that leaves this much room stopped because the queue was empty:
+ * the kernel goes on while the next event fits (a name takes at most
+ * NAME_MAX + 1 bytes, rounded up to the record alignment). */
+#define ROOM_EMPTY	(sizeof(struct inotify_event) * 2 + NAME_MAX + 1)
+
+/* read(2) a batch into raw[]: 1, or -errno (EINTR included). */
+static int
+read_batch(struct itl *ctx)
+{
+	ssize_t n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
+
+	if (n <= 0)
+		return n == 0 ? -EIO : -errno;
+	ctx->batch_open = 1;
+	ctx->ok_pos = SIZE_MAX;
+	if (ctx->fan != NULL) {
+		ctx->drained = 0;	/* records vary in size: ask */
+		if (ctx->synth_head == ctx->synth.len)
+			ctx->synth_head = ctx->synth.len = 0;
+		itl_fan_convert(ctx, (size_t)n);
+		ctx->pos = ctx->end = 0;
+		return 1;
+	}
+	ctx->drained = (size_t)n <= sizeof(ctx->raw) - ROOM_EMPTY;
+	ctx->stream_base += ctx->end;
+	ctx->pos = 0;
+	ctx->end = (size_t)n;
+	return 1;
+}
+
+/* Read if the kernel has something queued: 1, 0 (nothing) or -errno. */
+static int
+read_queued(struct itl *ctx)
+{
+	int n = 0;
+
+	for (;;) {
+		if (ioctl(ctx->fd, FIONREAD, &n) < 0)
+			return -errno;
+		if (n <= 0)
+			return 0;
+		n = read_batch(ctx);
+		if (n != -EINTR)
+			return n;
+	}
+}
+
+/* The queue is empty: the end of a batch (once per batch read). */
+static int
+batch_end(struct itl *ctx)
+{
+	if (!ctx->batch_open)
+		return 0;
+	ctx->batch_open = 0;
+	/* A MOVED_FROM still unpaired left the tree. */
+	itl_recurse_flush(ctx);
+	itl_recurse_batch_end(ctx);
+	return ctx->idle != NULL ? ctx->idle(ctx->idle_arg) : 0;
+}
+
+/*
+ * Read the next batch: 1 when there is one, 0 on timeout, -errno.  The fd
+ * blocks, so nothing is read unless the kernel has something or we mean
+ * to wait: after a read that found the queue empty, the batch has ended
+ * (unless a MOVED_FROM waits for its MOVED_TO); after a full one, ask.
+ * Waiting without a timeout is a read(2) with cfg.wait_in_read (one
+ * system call per wakeup, as a bare read loop), else a poll(2).
+ */
 static int
 fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 {
 	struct pollfd pfd = { ctx->fd, POLLIN, 0 };
-	ssize_t n;
-	int ms, r;
+	int r;
 
-	for (;;) {
-		n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
-		if (n > 0 && ctx->fan != NULL) {
-			if (ctx->synth_head == ctx->synth.len)
-				ctx->synth_head = ctx->synth.len = 0;
-			itl_fan_convert(ctx, (size_t)n);
-			ctx->pos = ctx->end = 0;
-			ctx->ok_pos = SIZE_MAX;
-			return 1;
-		}
-		if (n > 0) {
-			ctx->stream_base += ctx->end;
-			ctx->pos = 0;
-			ctx->end = (size_t)n;
-			ctx->ok_pos = SIZE_MAX;
-			return 1;
-		}
-		if (n == 0)
-			return -EIO;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return -errno;
-		/* The queue is empty: a MOVED_FROM still unpaired left the
-		 * tree. */
-		itl_recurse_flush(ctx);
-		itl_recurse_batch_end(ctx);
-		ms = remaining_ms(start, timeout_ms);
-		if (ms == 0)
-			return 0;
-		r = poll(&pfd, 1, ms);
-		if (r < 0)
-			return -errno;
-		if (r == 0 && timeout_ms >= 0)
-			return 0;
-	}
+	if ((!ctx->drained || ctx->mv_wd >= 0) &&
+	    (r = read_queued(ctx)) != 0)
+		return r;
+	ctx->drained = 1;
+	if ((r = batch_end(ctx)) < 0)
+		return r;
+	if (timeout_ms < 0 && ctx->cfg.wait_in_read)
+		return read_batch(ctx);
+	/* Timeout 0, or its end: poll(2) only looks. */
+	r = poll(&pfd, 1, remaining_ms(start, timeout_ms));
+	if (r < 0)
+		return -errno;
+	return r > 0 ? read_batch(ctx) : 0;
 }
 
 int
@@ -327,14 +375,24 @@ itl_next(struct itl *ctx, int timeout_ms, const struct itl_event **evp)
 	}
 	if (ctx->stats != NULL)
 		itl_stats_record(ctx, &ctx->ev);
-	if (ctx->synth_head == ctx->synth.len)
-		lookahead(ctx);
+	ctx->ok_known = 0;
 	*evp = &ctx->ev;
 	return 1;
 }
 
 int
-itl_pending(const struct itl *ctx)
+itl_pending(struct itl *ctx)
 {
-	return ctx->synth_head < ctx->synth.len || ctx->ok_pos != SIZE_MAX;
+	if (ctx->synth_head < ctx->synth.len)
+		return 1;
+	if (!ctx->ok_known)
+		lookahead(ctx);
+	return ctx->ok_pos != SIZE_MAX;
+}
+
+void
+itl_set_idle(struct itl *ctx, itl_idle_fn fn, void *arg)
+{
+	ctx->idle = fn;
+	ctx->idle_arg = arg;
 }

@@ -21,6 +21,7 @@
 
 #define ITL_NONE	UINT32_MAX
 #define ITL_RAW_SIZE	(256 * 1024)
+#define ITL_DENTS_SIZE	(32 * 1024)
 #define ITL_TRACK_BITS	(IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO)
 #define ITL_NBITS	32
 
@@ -121,6 +122,11 @@ struct itl {
 	/* reading */
 	size_t pos, end;	/* records in raw[pos, end) */
 	size_t ok_pos;		/* record known to be deliverable, or SIZE_MAX */
+	int ok_known;		/* ok_pos is up to date (see itl_pending) */
+	int drained;		/* the last read found the queue empty */
+	int batch_open;		/* read since the last batch end */
+	itl_idle_fn idle;	/* called before waiting for the kernel */
+	void *idle_arg;
 	struct itl_buf synth;	/* queued synthetic events */
 	size_t synth_head;
 	struct itl_event ev;
@@ -148,7 +154,24 @@ struct itl {
 	struct itl_fan *fan;	/* fanotify back-end state */
 
 	_Alignas(struct inotify_event) char raw[ITL_RAW_SIZE];
+	_Alignas(uint64_t) char dents[ITL_DENTS_SIZE];	/* see dirents.c */
 };
+
+/* dirents.c: a directory's entries other than . and .., read into
+ * ctx->dents; one directory at a time.  At the end (NULL), error is 0 or
+ * -errno. */
+struct itl_dirent {
+	const char *name;
+	unsigned char type;	/* DT_* as the kernel gives it */
+};
+struct itl_dir {
+	int fd;
+	size_t pos, end;
+	int error;
+	struct itl_dirent cur;
+};
+void itl_dir_start(struct itl_dir *, int fd);
+const struct itl_dirent *itl_dir_next(struct itl *, struct itl_dir *);
 
 /* watch.c: tables and nodes */
 uint32_t itl_tab_find(const struct itl *, const struct itl_tab *, uint32_t h,

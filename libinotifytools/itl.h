@@ -80,6 +80,10 @@ struct itl_config {
 	int track_new_dirs;	/* -m -r: watch dirs created/moved in */
 	int scan_new_dirs;	/* report what a new dir already holds */
 	int stats;		/* count hits per watch and in total */
+	int wait_in_read;	/* itl_next(-1) waits in read(2), not poll(2):
+				 * one system call less per wakeup, but a
+				 * signal handler with SA_RESTART does not
+				 * end the wait */
 };
 
 /* A delivered event.  Valid until the next itl_next() or itl_close(). */
@@ -117,9 +121,16 @@ int itl_fd(const struct itl *ctx);
  * wd -1 and IN_Q_OVERFLOW.  Regex-filtered events are skipped without
  * restarting the timeout. */
 int itl_next(struct itl *ctx, int timeout_ms, const struct itl_event **ev);
-/* Nonzero when an event can be returned without reading the kernel again:
- * a tool flushes its output when this is 0 (end of a batch). */
-int itl_pending(const struct itl *ctx);
+/* Nonzero when an event can be returned without reading the kernel again
+ * (it looks ahead through what will be filtered out: not free). */
+int itl_pending(struct itl *ctx);
+/* fn(arg) is called once at the end of each batch read from the kernel:
+ * when itl_next() has delivered all of it and is about to wait for more
+ * (or to return 0 for timeout 0).  That is where a tool flushes its
+ * output.  A negative return (-errno) makes
+ * itl_next() return it at once.  fn NULL: none. */
+typedef int (*itl_idle_fn)(void *arg);
+void itl_set_idle(struct itl *ctx, itl_idle_fn fn, void *arg);
 
 /* ---- watch.c: watch table (wd <-> path), O(1) by wd ----------------- */
 

@@ -42,16 +42,16 @@ excluded(const struct itl *ctx, const char *const *excl)
 }
 
 /* Entry type without following symlinks: DT_DIR, DT_REG, other, or
- * DT_UNKNOWN when it vanished. */
+ * DT_UNKNOWN when it vanished.  With size, a regular file's size too. */
 static int
-entry_type(int dfd, const struct dirent *de, off_t *size)
+entry_type(int dfd, const struct itl_dirent *de, off_t *size)
 {
 	struct stat st;
-	int t = de->d_type;
+	int t = de->type;
 
 	if (t != DT_UNKNOWN && !(t == DT_REG && size != NULL))
 		return t;
-	if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dfd, de->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return DT_UNKNOWN;
 	if (size != NULL)
 		*size = st.st_size;
@@ -90,28 +90,19 @@ walk_pop(struct itl *ctx, size_t base)
 static int
 list_subdirs(struct itl *ctx, int top)
 {
-	struct dirent *de;
-	DIR *d;
+	const struct itl_dirent *de;
+	struct itl_dir d;
 	int fd, r = 0;
 
 	fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    (top ? 0 : O_NOFOLLOW));
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	while (r == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-			continue;
+	itl_dir_start(&d, fd);
+	while (r == 0 && (de = itl_dir_next(ctx, &d)) != NULL)
 		if (entry_type(fd, de, NULL) == DT_DIR)
-			r = push_name(ctx, de->d_name);
-	}
-	closedir(d);
+			r = push_name(ctx, de->name);
+	close(fd);
 	return r;
 }
 
@@ -459,33 +450,26 @@ mark_synth(struct itl *ctx, size_t mark, uint32_t flags, int error)
 static int
 read_new(struct itl *ctx, int fd, int wd, int scan)
 {
-	struct dirent *de;
-	DIR *d;
+	const struct itl_dirent *de;
+	struct itl_dir d;
 	int t, r = 0;
 	off_t size = 0;
 
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (r == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-			continue;
+	itl_dir_start(&d, fd);
+	while (r == 0 && (de = itl_dir_next(ctx, &d)) != NULL) {
 		t = entry_type(fd, de, scan ? &size : NULL);
 		if (t == DT_DIR) {
-			r = push_name(ctx, de->d_name);
+			r = push_name(ctx, de->name);
 			continue;
 		}
 		if (!scan || t == DT_UNKNOWN)
 			continue;
-		r = queue_synth(ctx, wd, IN_CREATE, de->d_name, 0, 0);
+		r = queue_synth(ctx, wd, IN_CREATE, de->name, 0, 0);
 		if (r == 0 && t == DT_REG && size > 0)
-			r = queue_synth(ctx, wd, IN_CLOSE_WRITE, de->d_name,
+			r = queue_synth(ctx, wd, IN_CLOSE_WRITE, de->name,
 			    0, 0);
 	}
-	closedir(d);
+	close(fd);
 	return r;
 }
 
@@ -681,6 +665,39 @@ out:
 	itl_buf_free(&old);
 }
 
+/* How far gone_already() looks ahead in the batch. */
+#define GONE_LOOK	64
+
+/* Is the directory the raw event ev announces removed already: is the
+ * next record of the batch about the same name in the same directory, a
+ * few records on at most, its DELETE?  Then whatever has that name now
+ * was made later, and its own event follows: watching it now would only
+ * watch it twice (under mkdir/rmdir churn, most new directories are gone
+ * by the time their CREATE is read). */
+static int
+gone_already(const struct itl *ctx, const struct itl_event *ev)
+{
+	const struct inotify_event *ie;
+	size_t p = ctx->pos, left;
+	int n;
+
+	if (ev->flags & ITL_EVF_SYNTHETIC)
+		return 0;
+	for (n = 0; n < GONE_LOOK && p < ctx->end; n++) {
+		left = ctx->end - p;
+		ie = (const struct inotify_event *)(const void *)(ctx->raw + p);
+		if (left < sizeof(*ie) || ie->len > left - sizeof(*ie) ||
+		    ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW))
+			return 0;
+		if (ie->wd == ev->wd && ie->len > ev->name_len &&
+		    memcmp(ie->name, ev->name, ev->name_len + 1) == 0)
+			return (ie->mask & (IN_DELETE | IN_ISDIR)) ==
+			    (IN_DELETE | IN_ISDIR);
+		p += sizeof(*ie) + ie->len;
+	}
+	return 0;
+}
+
 /* The event announces directory name in the watched directory ev->wd. */
 static void
 new_dir(struct itl *ctx, struct itl_event *ev, int scan)
@@ -690,6 +707,8 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 	size_t len;
 	int r;
 
+	if (gone_already(ctx, ev))
+		return;
 	p = itl_node_path(ctx, parent, &len);
 	ctx->walk.len = 0;
 	ctx->names.len = 0;

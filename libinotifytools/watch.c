@@ -178,12 +178,6 @@ itl_tab_free(struct itl_tab *t)
 /* ---- nodes ------------------------------------------------------------ */
 
 static int
-eq_wd(const struct itl *ctx, uint32_t id, const void *key)
-{
-	return ctx->node[id]->wd == *(const int *)key;
-}
-
-static int
 eq_id(const struct itl *ctx, uint32_t id, const void *key)
 {
 	return id == *(const uint32_t *)key;
@@ -205,10 +199,23 @@ itl_node(const struct itl *ctx, uint32_t id)
 	return ctx->node[id];
 }
 
+/* The hottest lookup (every event): itl_tab_find() without the indirect
+ * call. */
 uint32_t
 itl_node_by_wd(const struct itl *ctx, int wd)
 {
-	return itl_tab_find(ctx, &ctx->bywd, hash_wd(wd), eq_wd, &wd, NULL);
+	const struct itl_tab *t = &ctx->bywd;
+	uint32_t m, i, id;
+
+	if (t->cap == 0)
+		return ITL_NONE;
+	m = t->cap - 1;
+	for (i = hash_wd(wd) & m; t->slot[i] != 0; i = (i + 1) & m) {
+		id = t->slot[i] - 1;
+		if (ctx->node[id]->wd == wd)
+			return id;
+	}
+	return ITL_NONE;
 }
 
 static int
@@ -632,8 +639,17 @@ itl_watch_path(struct itl *ctx, const struct itl_watch *w, size_t *len)
 const char *
 itl_wd_path(struct itl *ctx, int wd, size_t *len)
 {
-	uint32_t id = wd < 0 ? ITL_NONE : itl_node_by_wd(ctx, wd);
+	uint32_t id;
 	const char *p = NULL;
+
+	/* The path rendered last is most often the one wanted again. */
+	if (wd >= 0 && ctx->path_id != ITL_NONE &&
+	    ctx->node[ctx->path_id]->wd == wd) {
+		if (len != NULL)
+			*len = ctx->path.len;
+		return ctx->path.data;
+	}
+	id = wd < 0 ? ITL_NONE : itl_node_by_wd(ctx, wd);
 
 	if (id != ITL_NONE)
 		p = itl_node_path(ctx, id, len);

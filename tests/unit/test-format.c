@@ -462,6 +462,48 @@ real_file_events(void)
 	real_close(&t);
 }
 
+/* The names of a mask are cached per format: many masks, some sharing a
+ * slot, some too long to cache, each rendered twice, with two separators
+ * in one format, must all read as itl_events_render() says. */
+static void
+names_cache_is_exact(void)
+{
+	struct itl_format *f = NULL;
+	struct itl_buf b = {0};
+	char want[2 * ITL_EVENTS_STRMAX + 4];
+	uint32_t mask, masks[300];
+	size_t w;
+	int i, k, n = 0, bad = 0;
+
+	for (i = 0; i < 32; i++)
+		masks[n++] = 1u << i;
+	for (i = 0; i < 200; i++)
+		masks[n++] = (uint32_t)i * 2654435761u;
+	masks[n++] = IN_ALL_EVENTS | IN_ISDIR | IN_ONESHOT;	/* long */
+	masks[n++] = 0;
+	if (itl_format_compile("%e|%Xe\n", NULL, &f) < 0) {
+		ok(0, "compile");
+		return;
+	}
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++) {
+			mask = masks[i];
+			b.len = 0;
+			itl_format_render(NULL, f, &(struct itl_event){
+			    .wd = -1, .mask = mask, .name = "" }, &b);
+			w = itl_events_render(mask, ',', want,
+			    ITL_EVENTS_STRMAX);
+			want[w++] = '|';
+			w += itl_events_render(mask, 'X', want + w,
+			    ITL_EVENTS_STRMAX);
+			want[w++] = '\n';
+			bad += b.len != w || memcmp(b.data, want, w) != 0;
+		}
+	is_int(bad, 0, "%d masks twice, two separators: all exact", n);
+	itl_buf_free(&b);
+	itl_format_free(f);
+}
+
 int
 main(void)
 {
@@ -478,5 +520,6 @@ main(void)
 	csv_lines_without_watch();
 	real_directory_events();
 	real_file_events();
+	names_cache_is_exact();
 	return tap_done();
 }

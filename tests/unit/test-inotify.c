@@ -48,15 +48,17 @@ open_ctx(void)
 	return ctx;
 }
 
+/* The fd blocks (a wait can be a read); the reader never reads unless
+ * the kernel has something or it means to wait. */
 static void
-opens_nonblocking_cloexec(void)
+opens_cloexec(void)
 {
 	struct itl *ctx = open_ctx();
 	int fd;
 
 	ok(ctx != NULL, "itl_open succeeds");
 	fd = itl_fd(ctx);
-	ok(fcntl(fd, F_GETFL) & O_NONBLOCK, "fd is O_NONBLOCK");
+	ok(!(fcntl(fd, F_GETFL) & O_NONBLOCK), "fd blocks");
 	ok(fcntl(fd, F_GETFD) & FD_CLOEXEC, "fd is FD_CLOEXEC");
 	ok((uintptr_t)ctx->raw % _Alignof(struct inotify_event) == 0 &&
 	    sizeof(ctx->raw) >= 65536, "read buffer aligned and >= 64 KiB");
@@ -240,18 +242,116 @@ truncated_record_is_eio(void)
 	itl_close(ctx);
 }
 
+struct idle_count {
+	int calls;
+	int fail;
+};
+
+static int
+count_idle(void *arg)
+{
+	struct idle_count *c = arg;
+
+	c->calls++;
+	return c->fail ? -EPIPE : 0;
+}
+
+/* The idle hook runs once at the end of each batch, before a wait, and
+ * never while events are still to be delivered; timeout 0 never blocks. */
+static void
+idle_hook_at_batch_end(void)
+{
+	struct itl *ctx = open_ctx();
+	struct idle_count c = {0, 0};
+	const struct itl_event *ev;
+	int i, got = 0;
+
+	itl_set_idle(ctx, count_idle, &c);
+	is_int(itl_watch_add(ctx, top, IN_CREATE), 0, "watch creates");
+	is_int(itl_next(ctx, 0, &ev), 0, "nothing queued: timeout 0 is 0");
+	is_int(c.calls, 0, "nothing was read: no batch ended");
+	touch(top, "i1");
+	touch(top, "i2");
+	touch(top, "i3");
+	for (i = 0; i < 3; i++)
+		got += itl_next(ctx, 1000, &ev) == 1;
+	is_int(got, 3, "three events in one batch");
+	is_int(c.calls, 0, "no idle call inside the batch");
+	is_int(itl_next(ctx, 0, &ev), 0, "then timeout 0 is 0 again");
+	is_int(c.calls, 1, "one idle call at the batch end");
+	is_int(itl_next(ctx, 0, &ev), 0, "a drained queue: still 0");
+	is_int(c.calls, 1, "and no second one for the same batch");
+	touch(top, "i4");
+	is_int(itl_next(ctx, 0, &ev), 1, "a new event after a drained read");
+	c.fail = 1;
+	is_int(itl_next(ctx, -1, &ev), -EPIPE, "a failing hook ends the wait");
+	is_int(c.calls, 2, "the hook ran at that batch's end");
+	itl_close(ctx);
+}
+
+/* Wait (up to 5 s) until process pid sits in read(2): /proc/PID/syscall
+ * starts with the syscall number.  0 if seen. */
+static int
+wait_in_syscall_read(pid_t pid)
+{
+	char path[64], buf[64];
+	int i, fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (i = 0; i < 5000; i++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		n = (int)read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && strncmp(buf, "0 ", 2) == 0)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+/* wait_in_read: itl_next(-1) blocks in read(2) until an event comes. */
+static void
+waits_in_read(void)
+{
+	struct itl_config cfg = { .wait_in_read = 1 };
+	struct itl *ctx = NULL;
+	const struct itl_event *ev;
+	pid_t pid;
+	int st = 0;
+
+	is_int(itl_open(&ctx, &cfg), 0, "open with wait_in_read");
+	is_int(itl_watch_add(ctx, top, IN_CREATE), 0, "watch creates");
+	pid = fork();
+	if (pid == 0) {
+		st = wait_in_syscall_read(getppid());
+		touch(top, "late");
+		_exit(st == 0 ? 0 : 1);
+	}
+	alarm(20);
+	is_int(itl_next(ctx, -1, &ev), 1, "the wait ends with the event");
+	alarm(0);
+	ok(strcmp(ev->name, "late") == 0, "it is the late file");
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "it waited in read(2) until the file came");
+	itl_close(ctx);
+}
+
 int
 main(void)
 {
 	if (tmptree_make("inotify") < 0)
 		return 99;
-	opens_nonblocking_cloexec();
+	opens_cloexec();
 	fanotify_backend();
 	times_out();
 	delivers_batch_with_pending();
 	overflow_is_delivered();
 	unknown_wd_dropped_ignored_removes();
 	truncated_record_is_eio();
+	idle_hook_at_batch_end();
+	waits_in_read();
 	tmptree_remove(top);
 	return tap_done();
 }

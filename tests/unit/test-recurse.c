@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +406,100 @@ mkdir_rmdir_cycles_do_not_grow(void)
 	itl_close(ctx);
 }
 
+/* A CREATE whose DELETE is already in the batch is not watched (that dir
+ * is gone); one followed by a MOVED_FROM lives on elsewhere. */
+static void
+deleted_new_dir_not_watched(void)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	const struct itl_event *ev;
+	int got = 0, newdir = 0, which = 0;
+
+	mkdir(P("g"), 0755);
+	mkdir(P("g2"), 0755);
+	is_int(itl_watch_tree(ctx, P("g"), IN_ALL_EVENTS, NULL), 0, "tree g");
+	mkdir(P("g/x"), 0755);
+	rmdir(P("g/x"));
+	mkdir(P("g/x"), 0755);	/* a later one: its own CREATE follows */
+	while (itl_next(ctx, 0, &ev) == 1) {
+		if (strcmp(ev->name, "x") == 0 && (ev->mask & IN_CREATE)) {
+			got++;
+			if (ev->flags & ITL_EVF_NEWDIR) {
+				newdir++;
+				which = got;
+			}
+		}
+	}
+	is_int(got, 2, "both CREATEs delivered");
+	is_int(newdir, 1, "one x watched");
+	is_int(which, 2, "by the second CREATE: the first x was gone");
+	ok(wd_of(ctx, "g/x/") > 0, "the x that exists is watched");
+	is_int(itl_watch_count(ctx), 2, "g and g/x");
+	rmdir(P("g/x"));
+	drain(ctx);
+
+	mkdir(P("g/m"), 0755);
+	rename(P("g/m"), P("g/n"));
+	drain(ctx);
+	ok(wd_of(ctx, "g/n/") > 0, "a dir renamed at once: watched as n");
+	itl_close(ctx);
+}
+
+/* Count the CLOSE_WRITE events of names "%0100d" < n, each once. */
+static int
+count_written(struct itl *ctx, int n)
+{
+	const struct itl_event *ev;
+	static unsigned char once[1000];
+	int k, got = 0;
+
+	memset(once, 0, sizeof(once));
+	while (itl_next(ctx, 0, &ev) == 1) {
+		if (!(ev->mask & IN_CLOSE_WRITE) || ev->name_len != 100)
+			continue;
+		k = atoi(ev->name);
+		if (k >= 0 && k < n && k < (int)sizeof(once) && !once[k]++)
+			got++;
+		else
+			got = -100000;	/* twice, or a stranger */
+	}
+	return got;
+}
+
+/* Directories of more entries than one getdents64 buffer (32 KiB) are
+ * read whole, in the walk and in the new-directory scan. */
+static void
+big_directories_read_whole(void)
+{
+	struct itl *ctx = open_ctx(1, 1);
+	char name[NAME_MAX + 1];
+	int i, n = 600;
+
+	mkdir(P("big"), 0755);
+	mkdir(P("big/w"), 0755);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "big/w/%0100d", i);
+		mkdir(P(name), 0755);
+	}
+	is_int(itl_watch_tree(ctx, P("big/w"), IN_ALL_EVENTS, NULL), 0,
+	    "tree of 600 dirs with 100-byte names (64 KiB of entries)");
+	is_int((int)itl_watch_count(ctx), n + 1, "every one watched");
+	itl_close(ctx);
+
+	/* The scan: s is filled before its CREATE is read. */
+	ctx = open_ctx(1, 1);
+	mkdir(P("big3"), 0755);
+	is_int(itl_watch_tree(ctx, P("big3"), IN_ALL_EVENTS, NULL), 0, "big3");
+	mkdir(P("big3/s"), 0755);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "big3/s/%0100d", i);
+		write_file(name, "x");
+	}
+	is_int(count_written(ctx, n), n,
+	    "each of the 600 files of a new dir reported written, once");
+	itl_close(ctx);
+}
+
 int
 main(void)
 {
@@ -420,6 +515,8 @@ main(void)
 	random_churn_matches_a_walk(4, 1);
 	random_churn_matches_a_walk(23, 1);
 	mkdir_rmdir_cycles_do_not_grow();
+	deleted_new_dir_not_watched();
+	big_directories_read_whole();
 	tmptree_remove(top);
 	return tap_done();
 }
