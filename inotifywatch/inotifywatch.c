@@ -5,8 +5,9 @@
  * Setup prints upstream's messages; an interrupt during setup gets the
  * "impatient user" answer.  Then the signals that end the run (INT, TERM,
  * HUP, ALRM with -t) and USR1 (print the table now) are blocked and read
- * from a signalfd, polled with the event fd, so none is lost between a
- * check and a wait.  -t is a deadline on that poll.  Before the table is
+ * from a signalfd, polled with the event fd (the library's wake fd), so
+ * none is lost between a check and a wait.  -t is a deadline on that
+ * wait.  Before the table is
  * printed, what the kernel already queued is read and counted: every event
  * that happened before the signal is in the table.
  */
@@ -14,7 +15,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +27,8 @@
 
 /* How long a final drain may take when events keep coming. */
 #define DRAIN_MS	1000
-/* How often a flood of events yields to signals and the -t deadline. */
-#define SLICE_MS	100
+/* How often a flood of events yields to signals. */
+#define FLOOD_EVENTS	1024
 
 struct iw {
 	struct iw_opts o;
@@ -62,6 +62,22 @@ on_impatient(int sig)
 	say("No statistics have been collected because I haven't finished "
 	    "establishing\ninotify watches yet.  If you are sure you want me "
 	    "to exit, interrupt me again.\n");
+}
+
+/* Counting needs no haste: at the end of each batch, the next one builds
+ * up for NAP_US before the wait, so that a busy tree costs one wakeup per
+ * batch, not one per event or two.  The kernel queue (16,384 events by
+ * default) takes far longer than that to fill. */
+#define NAP_US	1000
+
+static int
+nap(void *arg)
+{
+	struct timespec ts = { 0, NAP_US * 1000L };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	return 0;
 }
 
 static long long
@@ -111,34 +127,32 @@ on_event(struct iw *w, const struct itl_event *ev)
 }
 
 /*
- * Take events until the kernel has no more: reading until EAGAIN also lets
- * the library settle what a batch left open (a directory moved out of the
- * tree).  Returns 0, or -errno on a read error.  When events keep coming,
- * gives up at the end of a batch once the time end has passed.
+ * Take events until the kernel has no more: reading until it is empty also
+ * lets the library settle what a batch left open (a directory moved out of
+ * the tree).  Returns 0, or -errno on a read error.  When events keep
+ * coming, gives up at the end of a batch after DRAIN_MS.  Used before the
+ * table is printed, so without the nap.
  */
 static int
-take_all(struct iw *w, long long end)
+drain(struct iw *w)
 {
 	const struct itl_event *ev;
+	long long end = now_ms() + DRAIN_MS;
 	int r;
 
+	itl_set_idle(w->ctx, NULL, NULL);
 	for (;;) {
 		r = itl_next(w->ctx, 0, &ev);
 		if (r == -EINTR)
 			continue;
 		if (r <= 0)
-			return r;
+			break;
 		on_event(w, ev);
 		if (now_ms() >= end && !itl_pending(w->ctx))
-			return 0;
+			break;
 	}
-}
-
-/* Read and count what is queued now, for at most DRAIN_MS. */
-static int
-drain(struct iw *w)
-{
-	return take_all(w, now_ms() + DRAIN_MS);
+	itl_set_idle(w->ctx, nap, NULL);
+	return r < 0 ? r : 0;
 }
 
 static int
@@ -175,25 +189,33 @@ wait_ms(const struct iw *w)
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-/* The event loop; returns 0 or -errno (a read error). */
+/* The event loop; returns 0 or -errno (a read error).  A wait ends with
+ * an event, a signal (the signalfd is the library's wake fd) or the -t
+ * deadline; a flood of events yields to signals every FLOOD_EVENTS. */
 static int
 collect(struct iw *w)
 {
-	struct pollfd pfd[2];
+	const struct itl_event *ev;
+	unsigned long n = 0;
 	int r, ms;
 
-	pfd[0].fd = itl_fd(w->ctx);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = w->sigfd;
-	pfd[1].events = POLLIN;
+	itl_set_wake_fd(w->ctx, w->sigfd);
+	itl_set_idle(w->ctx, nap, NULL);
 	while (!w->done) {
-		if ((r = take_all(w, now_ms() + SLICE_MS)) < 0)
-			return r;
 		if ((ms = wait_ms(w)) == 0)
 			break;
-		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
-			return -errno;
-		if ((pfd[1].revents & POLLIN) && (r = on_signals(w)) < 0)
+		r = itl_next(w->ctx, ms, &ev);
+		if (r == 1) {
+			on_event(w, ev);
+			if (++n % FLOOD_EVENTS != 0)
+				continue;
+			r = -EINTR;
+		}
+		if (r == 0)
+			break;
+		if (r != -EINTR)
+			return r;
+		if ((r = on_signals(w)) < 0)
 			return r;
 	}
 	return drain(w);

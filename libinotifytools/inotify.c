@@ -45,6 +45,7 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx->path_id = ITL_NONE;
 	ctx->ok_pos = SIZE_MAX;
 	ctx->drop_wd = -1;
+	ctx->wake_fd = -1;
 	ctx->mv_wd = -1;
 	ctx->mv_id = ITL_NONE;
 	ctx->dup_id = ITL_NONE;
@@ -332,8 +333,10 @@ batch_end(struct itl *ctx)
 static int
 fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 {
-	struct pollfd pfd = { ctx->fd, POLLIN, 0 };
-	int r;
+	struct pollfd pfd[2] = {
+		{ ctx->fd, POLLIN, 0 }, { ctx->wake_fd, POLLIN, 0 },
+	};
+	int r, nfd = ctx->wake_fd >= 0 && timeout_ms != 0 ? 2 : 1;
 
 	if ((!ctx->drained || ctx->mv_wd >= 0) &&
 	    (r = read_queued(ctx)) != 0)
@@ -341,13 +344,15 @@ fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 	ctx->drained = 1;
 	if ((r = batch_end(ctx)) < 0)
 		return r;
-	if (timeout_ms < 0 && ctx->cfg.wait_in_read)
+	if (timeout_ms < 0 && ctx->cfg.wait_in_read && nfd == 1)
 		return read_batch(ctx);
 	/* Timeout 0, or its end: poll(2) only looks. */
-	r = poll(&pfd, 1, remaining_ms(start, timeout_ms));
+	r = poll(pfd, (nfds_t)nfd, remaining_ms(start, timeout_ms));
 	if (r < 0)
 		return -errno;
-	return r > 0 ? read_batch(ctx) : 0;
+	if (r > 0 && (pfd[0].revents & POLLIN))
+		return read_batch(ctx);
+	return r > 0 && nfd == 2 ? -EINTR : 0;
 }
 
 int
@@ -395,4 +400,10 @@ itl_set_idle(struct itl *ctx, itl_idle_fn fn, void *arg)
 {
 	ctx->idle = fn;
 	ctx->idle_arg = arg;
+}
+
+void
+itl_set_wake_fd(struct itl *ctx, int fd)
+{
+	ctx->wake_fd = fd;
 }

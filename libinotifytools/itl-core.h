@@ -127,6 +127,7 @@ struct itl {
 	int batch_open;		/* read since the last batch end */
 	itl_idle_fn idle;	/* called before waiting for the kernel */
 	void *idle_arg;
+	int wake_fd;		/* also ends a wait, or -1 */
 	struct itl_buf synth;	/* queued synthetic events */
 	size_t synth_head;
 	struct itl_event ev;

@@ -131,6 +131,10 @@ int itl_pending(struct itl *ctx);
  * itl_next() return it at once.  fn NULL: none. */
 typedef int (*itl_idle_fn)(void *arg);
 void itl_set_idle(struct itl *ctx, itl_idle_fn fn, void *arg);
+/* A wait in itl_next() (timeout not 0) also ends when fd is readable (a
+ * signalfd, a pipe): itl_next() then returns -EINTR and leaves fd as it
+ * is.  -1: none. */
+void itl_set_wake_fd(struct itl *ctx, int fd);
 
 /* ---- watch.c: watch table (wd <-> path), O(1) by wd ----------------- */
 

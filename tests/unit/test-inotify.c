@@ -338,6 +338,35 @@ waits_in_read(void)
 	itl_close(ctx);
 }
 
+/* A wake fd ends a wait with -EINTR, is left alone by timeout 0, and
+ * never hides an event. */
+static void
+wake_fd_ends_a_wait(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	struct timespec t0;
+	int p[2];
+
+	ok(pipe(p) == 0, "pipe");
+	is_int(itl_watch_add(ctx, top, IN_CREATE), 0, "watch creates");
+	itl_set_wake_fd(ctx, p[0]);
+	ok(write(p[1], "x", 1) == 1, "wake byte written");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(itl_next(ctx, 5000, &ev), -EINTR, "a wait ends with -EINTR");
+	ok(ms_since(&t0) < 2000, "at once");
+	is_int(itl_next(ctx, 0, &ev), 0, "timeout 0 only looks at inotify");
+	touch(top, "w1");
+	is_int(itl_next(ctx, -1, &ev), 1, "an event comes first");
+	ok(strcmp(ev->name, "w1") == 0, "w1");
+	is_int(itl_next(ctx, -1, &ev), -EINTR, "then the wake fd again");
+	itl_set_wake_fd(ctx, -1);
+	is_int(itl_next(ctx, 100, &ev), 0, "unset: a plain timeout");
+	close(p[0]);
+	close(p[1]);
+	itl_close(ctx);
+}
+
 int
 main(void)
 {
@@ -352,6 +381,7 @@ main(void)
 	truncated_record_is_eio();
 	idle_hook_at_batch_end();
 	waits_in_read();
+	wake_fd_ends_a_wait();
 	tmptree_remove(top);
 	return tap_done();
 }
