@@ -9,13 +9,16 @@
  * it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "inotifywait.h"
 
 #define OUT_HIGH	(64 * 1024)
 #define OUT_SLACK	(16 * 1024)
+#define PIPE_WANT	(1024 * 1024)
 
 static struct itl_buf out;
 
@@ -42,12 +45,25 @@ write_some(const char *p, size_t len)
 	}
 }
 
+/* A pipe to a slow reader fills, then inotifywait waits in write(2) while
+ * the kernel queue fills behind it: make the pipe hold more (as much as
+ * an unprivileged process may ask for; failure is harmless). */
+static void
+pipe_grow(void)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, PIPE_WANT);
+}
+
 int
 iw_out_init(void)
 {
 	volatile char *p;
 	size_t i;
 
+	pipe_grow();
 	if (itl_buf_reserve(&out, OUT_HIGH + OUT_SLACK) < 0)
 		return -ENOMEM;
 	p = out.data;

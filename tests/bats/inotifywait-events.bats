@@ -409,3 +409,18 @@ stop_when() {
 	' "$INOTIFYWAIT" -m -t 2 -e close_write d
 	[ "$output" = "3000 2" ]
 }
+
+@test "a pipe on stdout is enlarged (up to 1 MiB) so that a slow reader holds up fewer events" {
+	local want max
+	max=$(cat /proc/sys/fs/pipe-max-size)
+	want=$(( max < 1048576 ? max : 1048576 ))
+	mkfifo p
+	start_bg p err "$INOTIFYWAIT" -m d
+	exec 7<p
+	wait_for 10 file_has err 'Watches established'
+	# F_GETPIPE_SZ (1032) on the read end: the pipe is one object.
+	run -0 perl -e 'open(my $f, "<&=", 7) or die; print fcntl($f, 1032, 0) + 0'
+	stop_bg
+	exec 7<&-
+	[ "$output" -ge "$want" ]
+}
