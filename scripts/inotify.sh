@@ -620,11 +620,11 @@ worker() {
 	BACKOFF=0
 	NEXT_TRY=0
 	FULL_PID=
-	# As many parts as processors (at most 4), of 500 names or more.
+	# As many parts as processors (at most 4), of 200 names or more.
 	PARTS=$(nproc 2>/dev/null) || PARTS=1
 	[[ ${PARTS} =~ ^[1-9][0-9]*$ ]] || PARTS=1
 	(( PARTS <= 4 )) || PARTS=4
-	PART_MIN=$(( PARTS * 500 ))
+	PART_MIN=$(( PARTS * 200 ))
 	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0 periodic=0
 	trap '' INT TERM HUP
 	close_inherited keep-lock
