@@ -14,6 +14,10 @@ setup() {
 
 teardown() {
 	stop_bg
+	if [ -n "${SYSLOG_PID:-}" ]; then
+		kill "$SYSLOG_PID" 2>/dev/null || true
+		wait "$SYSLOG_PID" 2>/dev/null || true
+	fi
 	if [ -n "$DAEMON_PID" ]; then
 		kill "$DAEMON_PID" 2>/dev/null || true
 	fi
@@ -120,14 +124,53 @@ probe_seen() {
 	[ "$sid" = "$DAEMON_PID" ]
 }
 
-@test "-s sends the setup messages to syslog, not stderr" {
-	run -1 --separate-stderr "$INOTIFYWAIT" -s -t -1 d
+# syslog_start: a syslog socket for in_syslog_ns: dev2/ holds null and
+# log, a datagram socket that a perl listener appends to ./syslog (one
+# message a line).  Needs root (mknod, a mount namespace).
+syslog_start() {
+	[ "$(id -u)" = 0 ] || skip "a private /dev/log needs root"
+	mkdir dev2
+	mknod dev2/null c 1 3 && chmod 666 dev2/null
+	perl -MIO::Socket::UNIX -MSocket -e '
+		my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
+		    Local => $ARGV[0]) or die "bind: $!";
+		open(my $o, ">>", $ARGV[1]) or die;
+		$o->autoflush(1);
+		while (defined $s->recv(my $m, 65536)) { print $o "$m\n" }
+	' dev2/log syslog &
+	SYSLOG_PID=$!
+	wait_for 10 test -S dev2/log
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
+}
+
+# in_syslog_ns CMD...: CMD in a mount namespace whose /dev is dev2/.
+in_syslog_ns() {
+	unshare -m sh -c 'mount --bind dev2 /dev && exec "$@"' sh "$@"
+}
+
+@test "-s sends the setup messages to syslog (daemon.info), not stderr" {
+	syslog_start
+	run -1 --separate-stderr in_syslog_ns "$INOTIFYWAIT" -s -t -1 d
 	[ "$stderr" = "Negative timeout specified - abort!" ]
+	wait_for 10 file_has syslog 'Watches established\.'
+	grep -q '^<30>.* inotifywait\[[0-9]*\]: Setting up watches\.$' syslog
+	grep -q '^<30>.* inotifywait\[[0-9]*\]: Watches established\.$' syslog
+	! grep -q Negative syslog
 }
 
 @test "-s sends watch errors to syslog too" {
-	run -1 --separate-stderr "$INOTIFYWAIT" -s nonexist
+	syslog_start
+	run -1 --separate-stderr in_syslog_ns "$INOTIFYWAIT" -s nonexist
 	[ -z "$stderr" ]
+	wait_for 10 file_has syslog "Couldn't watch nonexist: No such file or directory"
+}
+
+@test "-d: what goes wrong after daemon() is in syslog" {
+	syslog_start
+	run -0 --separate-stderr in_syslog_ns "$INOTIFYWAIT" -d -o "$PWD/log" \
+	    "$PWD/nonexist"
+	[ -z "$stderr" ]
+	wait_for 10 file_has syslog "Couldn't watch $PWD/nonexist: No such file or directory"
 }
 
 @test "-I forces inotify in fsnotifywait" {
