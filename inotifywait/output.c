@@ -60,15 +60,10 @@ pipe_grow(void)
 int
 iw_out_init(void)
 {
-	volatile char *p;
-	size_t i;
-
 	pipe_grow();
 	if (itl_buf_reserve(&out, OUT_HIGH + OUT_SLACK) < 0)
 		return -ENOMEM;
-	p = out.data;
-	for (i = 0; i < out.cap; i += 4096)
-		p[i] = 0;
+	itl_prefault(out.data, out.cap);
 	return 0;
 }
 

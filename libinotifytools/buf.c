@@ -62,3 +62,13 @@ itl_buf_free(struct itl_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+void
+itl_prefault(void *p, size_t n)
+{
+	volatile char *v = p;
+	size_t i;
+
+	for (i = 0; i < n; i += 4096)
+		v[i] = 0;
+}

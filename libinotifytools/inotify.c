@@ -14,18 +14,6 @@
 
 #include "itl-core.h"
 
-/* Touch every page of the read buffer now: a big batch later would make
- * them resident anyway, and the memory use would look like growth. */
-static void
-prefault(char *p, size_t n)
-{
-	volatile char *v = p;
-	size_t i;
-
-	for (i = 0; i < n; i += 4096)
-		v[i] = 0;
-}
-
 int
 itl_open(struct itl **out, const struct itl_config *cfg)
 {
@@ -38,8 +26,8 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return -ENOMEM;
-	prefault(ctx->raw, sizeof(ctx->raw));
-	prefault(ctx->dents, sizeof(ctx->dents));
+	itl_prefault(ctx->raw, sizeof(ctx->raw));
+	itl_prefault(ctx->dents, sizeof(ctx->dents));
 	ctx->cfg = *cfg;
 	ctx->free_id = ITL_NONE;
 	ctx->path_id = ITL_NONE;
@@ -99,8 +87,8 @@ itl_fd(const struct itl *ctx)
 }
 
 /* The record at raw[pos], or NULL if it is truncated. */
-static struct inotify_event *
-record(struct itl *ctx, size_t pos)
+struct inotify_event *
+itl_raw_record(struct itl *ctx, size_t pos)
 {
 	struct inotify_event *ie;
 	size_t left = ctx->end - pos;
@@ -129,8 +117,8 @@ make_event(struct itl_event *ev, struct inotify_event *ie, uint32_t flags)
 	ev->raw = ie;
 }
 
-static int
-is_overflow(const struct inotify_event *ie)
+int
+itl_raw_overflow(const struct inotify_event *ie)
 {
 	return ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW) != 0;
 }
@@ -151,8 +139,8 @@ lookahead(struct itl *ctx)
 	if (ctx->self_count != 0)
 		st = ctx->self_prev;
 	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
-		ie = record(ctx, p);
-		if (ie == NULL || is_overflow(ie)) {
+		ie = itl_raw_record(ctx, p);
+		if (ie == NULL || itl_raw_overflow(ie)) {
 			ctx->ok_pos = p;	/* an error or overflow is news */
 			return;
 		}
@@ -211,7 +199,7 @@ take_synth(struct itl *ctx)
 static int
 take_raw(struct itl *ctx)
 {
-	struct inotify_event *ie = record(ctx, ctx->pos);
+	struct inotify_event *ie = itl_raw_record(ctx, ctx->pos);
 	size_t at = ctx->pos;
 
 	if (ie == NULL) {
@@ -220,7 +208,7 @@ take_raw(struct itl *ctx)
 	}
 	ctx->pos += sizeof(*ie) + ie->len;
 	make_event(&ctx->ev, ie, 0);
-	if (is_overflow(ie)) {
+	if (itl_raw_overflow(ie)) {
 		itl_recurse_self_reset(ctx);
 		itl_recurse_resync(ctx);
 		return 1;

@@ -158,6 +158,11 @@ struct itl {
 	_Alignas(uint64_t) char dents[ITL_DENTS_SIZE];	/* see dirents.c */
 };
 
+/* inotify.c: the record at ctx->raw[pos] after bounds and NUL checks, or
+ * NULL; whether a record is a queue overflow. */
+struct inotify_event *itl_raw_record(struct itl *, size_t pos);
+int itl_raw_overflow(const struct inotify_event *);
+
 /* dirents.c: a directory's entries other than . and .., read into
  * ctx->dents; one directory at a time.  At the end (NULL), error is 0 or
  * -errno. */

@@ -69,6 +69,9 @@ int itl_buf_reserve(struct itl_buf *b, size_t extra);
 int itl_buf_append(struct itl_buf *b, const void *p, size_t n);
 int itl_buf_putc(struct itl_buf *b, char c);
 void itl_buf_free(struct itl_buf *b);
+/* Touch every page of p[0, n) now, so that it is resident from the start
+ * and a big batch later does not look like memory growth. */
+void itl_prefault(void *p, size_t n);
 
 /* ---- inotify.c / fanotify.c: context, reading ----------------------- */
 

@@ -675,19 +675,17 @@ out:
  * watch it twice (under mkdir/rmdir churn, most new directories are gone
  * by the time their CREATE is read). */
 static int
-gone_already(const struct itl *ctx, const struct itl_event *ev)
+gone_already(struct itl *ctx, const struct itl_event *ev)
 {
 	const struct inotify_event *ie;
-	size_t p = ctx->pos, left;
+	size_t p = ctx->pos;
 	int n;
 
 	if (ev->flags & ITL_EVF_SYNTHETIC)
 		return 0;
 	for (n = 0; n < GONE_LOOK && p < ctx->end; n++) {
-		left = ctx->end - p;
-		ie = (const struct inotify_event *)(const void *)(ctx->raw + p);
-		if (left < sizeof(*ie) || ie->len > left - sizeof(*ie) ||
-		    ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW))
+		ie = itl_raw_record(ctx, p);
+		if (ie == NULL || itl_raw_overflow(ie))
 			return 0;
 		if (ie->wd == ev->wd && ie->len > ev->name_len &&
 		    memcmp(ie->name, ev->name, ev->name_len + 1) == 0)
