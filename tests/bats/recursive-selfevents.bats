@@ -29,11 +29,11 @@ mark_stop() {
 	grep -v 'zz-mark' out >lines || true
 }
 
-# mkdirs PATH...: mkdir(2) each, without opening anything (mkdir -p opens
-# the parents, which inotify would report too).
+# mkdirs PATH...: mkdir(2) each, in order, opening nothing in the tree
+# (mkdir(1) without -p does exactly that; with -p it opens the parents,
+# which inotify would report too).
 mkdirs() {
-	python3 -c 'import os, sys
-for p in sys.argv[1:]: os.mkdir(p)' "$@"
+	mkdir -- "$@"
 }
 
 # watches N: true once the background program holds N inotify watches.
