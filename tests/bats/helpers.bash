@@ -75,3 +75,19 @@ stop_bg() {
 require_fanotify() {
 	[ "$(id -u)" = 0 ] || skip "fanotify needs root"
 }
+
+# debian_oracle: skip unless Debian's inotify-tools was fetched into the
+# build tree (tests/debian-oracle.sh, run by make check); then set
+# DEB_INOTIFYWAIT and DEB_INOTIFYWATCH (Debian's programs on Debian's
+# library), DEB_INCLUDE and DEB_LIB (its header and library directories).
+: "${DEBIAN_ORACLE:=${top_builddir}/tests/oracle}"
+debian_oracle() {
+	if [ ! -e "${DEBIAN_ORACLE}/stamp" ]; then
+		skip "no Debian inotify-tools to compare with: $(cat \
+		    "${DEBIAN_ORACLE}/missing" 2>/dev/null || echo 'run make check')"
+	fi
+	DEB_INOTIFYWAIT=${DEBIAN_ORACLE}/bin/inotifywait
+	DEB_INOTIFYWATCH=${DEBIAN_ORACLE}/bin/inotifywatch
+	DEB_INCLUDE=${DEBIAN_ORACLE}/include
+	DEB_LIB=${DEBIAN_ORACLE}/lib
+}

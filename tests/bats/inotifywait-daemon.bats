@@ -206,8 +206,8 @@ in_syslog_ns() {
 # Differential: Debian's 3.22 and ours watch the same directory and must
 # print the same for the features both have.
 diff_run() {
-	[ -x /usr/bin/inotifywait ] || skip "no /usr/bin/inotifywait to compare with"
-	/usr/bin/inotifywait "$@" d >theirs 2>theirs.err &
+	debian_oracle
+	"$DEB_INOTIFYWAIT" "$@" d >theirs 2>theirs.err &
 	OTHER_PID=$!
 	wait_for 10 file_has theirs.err 'Watches established'
 	iw_bg "$@" d

@@ -44,10 +44,10 @@ teardown() {
 }
 
 @test "--help has the same lines as Debian's 3.22 apart from version and -I/-F/-S" {
-	[ -x /usr/bin/inotifywait ] || skip "no /usr/bin/inotifywait to compare with"
+	debian_oracle
 	run -1 --separate-stderr "$INOTIFYWAIT" --help
 	ours=$(printf '%s\n' "$output" | sed 1d | grep -v -- '-I|--inotify\|-F|--fanotify\|-S|--filesystem')
-	theirs=$(/usr/bin/inotifywait --help | sed 1d) || true
+	theirs=$("$DEB_INOTIFYWAIT" --help | sed 1d) || true
 	[ "$ours" = "$theirs" ]
 }
 

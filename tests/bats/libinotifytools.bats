@@ -61,11 +61,10 @@ run_prog() {
 }
 
 @test "watchtree prints the same lines with Debian's libinotifytools" {
-	[ -e /usr/include/inotifytools/inotifytools.h ] ||
-		skip "libinotifytools0-dev (Debian) is not installed"
+	debian_oracle
 	mkdir -p "$BATS_TEST_TMPDIR/ours" "$BATS_TEST_TMPDIR/theirs"
 	cc -o "$BATS_TEST_TMPDIR/theirs/w" "$top_srcdir/tests/prog/watchtree.c" \
-		-linotifytools
+		-I"$DEB_INCLUDE" -L"$DEB_LIB" -linotifytools -Wl,-rpath,"$DEB_LIB"
 	"${CC:-cc}" ${SAN_CFLAGS:-} -o "$BATS_TEST_TMPDIR/ours/w" "$top_srcdir/tests/prog/watchtree.c" \
 		-I"$top_srcdir/libinotifytools" \
 		"$top_builddir/libinotifytools/.libs/libinotifytools.so" \

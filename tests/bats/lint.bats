@@ -10,6 +10,11 @@ load helpers
 		"$top_srcdir/scripts/syncd" "$top_srcdir/scripts/demo.sh"
 }
 
+@test "the build, test and CI scripts are shellcheck-clean" {
+	run -0 shellcheck "$top_srcdir/bootstrap" "$top_srcdir/.ci/run" \
+		"$top_srcdir/.ci/fresh-root" "$top_srcdir/tests/debian-oracle.sh"
+}
+
 @test "the man pages are mandoc -Tlint clean at warning level" {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	local page
