@@ -197,8 +197,12 @@ inotifytools_wd_from_filename(char const *filename)
 const char *
 inotifytools_filename_from_watch(struct watch *w)
 {
+	const char *sorted;
+
 	if (w == NULL)
 		return "";
+	if ((sorted = itl_sorted_filename(w)) != NULL)
+		return sorted;	/* a record of inotifytools_wd_sorted_by_event */
 	return inotifytools_filename_from_wd(((struct itl_watch *)w)->wd);
 }
 

@@ -223,6 +223,21 @@ typedef int (*itl_stats_fn)(const char *path, const long *hits, long total,
     int wd, void *arg);
 int itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg);
 
+/* ---- sorted.c: watches sorted by a count (3.22's binary interface) ---- */
+
+/* Exported for prebuilt 3.22 programs (Debian's inotifywatch), which walk
+ * the tree themselves; not in the public header. */
+struct rbtree;
+struct rblists;
+struct rbtree *inotifytools_wd_sorted_by_event(int sort_event);
+struct rblists *rbopenlist(const struct rbtree *t);
+const void *rbreadlist(struct rblists *l);
+void rbcloselist(struct rblists *l);
+void rbdestroy(struct rbtree *t);
+/* The path of a record that rbreadlist() returned; NULL for any other
+ * pointer. */
+const char *itl_sorted_filename(const void *w);
+
 /* ---- api.c: upstream entry points ----------------------------------- */
 
 struct itl *itl_api_default(void);
