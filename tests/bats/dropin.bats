@@ -20,9 +20,19 @@ teardown() {
 
 # on LIBDIR PROGRAM ARGS...: Debian's PROGRAM, loading the library from
 # LIBDIR (ours or Debian's); exec, so that a background one's pid is the
-# program's.
+# program's.  A library built with sanitizers needs their runtimes loaded
+# first; the leak check is off then (Debian's programs leak at exit).
 on() {
-	exec env LD_LIBRARY_PATH="$1" "$DEBIAN_ORACLE/root/usr/bin/$2" "${@:3}"
+	local -a san=()
+	local rt
+	rt=$(ldd "$1/libinotifytools.so.0" 2>/dev/null |
+	    awk '/lib(asan|ubsan)/ { print $3 }' | paste -s -d :)
+	if [ -n "$rt" ]; then
+		san=(LD_PRELOAD="$rt"
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+	fi
+	exec env LD_LIBRARY_PATH="$1" "${san[@]}" \
+	    "$DEBIAN_ORACLE/root/usr/bin/$2" "${@:3}"
 }
 
 # waiting PID: PID sleeps in poll or select.  Once the changes are made,
