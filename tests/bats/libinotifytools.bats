@@ -45,6 +45,8 @@ EOT
 # run_prog BINARY: run the client over changes(), output in $out.
 run_prog() {
 	out=$BATS_TEST_TMPDIR/out.$$
+	# a second run must not see the first one's "Watches established."
+	rm -f "$BATS_TEST_TMPDIR/err"
 	start_watching "$out" "$BATS_TEST_TMPDIR/err" "$1" "$tree" 14
 	changes
 	wait "$BG_PID"
