@@ -203,14 +203,17 @@ path_dirs() {
 
 # secure_path KEY WHAT PATH [strict]: PATH and the directories that lead
 # to it (see path_dirs) belong to root or to us and are not writable by
-# group or others.  A directory with the sticky bit may be (nobody else
-# can replace what we own in it), except with strict the one PATH is
-# created in.  KEY names the setting for the message (none: the config).
+# group or others.  A directory above PATH with the sticky bit may be
+# (nobody else can replace what we own in it), except with strict the one
+# PATH is created in.  KEY names the setting for the message (none: the
+# config).
 secure_path() {
-	local key=$1 what=$2 path=$3 uid mode name bad parent=
+	local key=$1 what=$2 path=${3%/} uid mode name bad parent= self
 	local -a dirs
+	path=${path:-/}
 	mapfile -d '' -t dirs < <(path_dirs "${path}" | sort -zu)
 	(( ${#dirs[@]} )) || bad "${key}" "${what} ${path}: cannot resolve"
+	self=$(realpath -e -- "${path}" 2>/dev/null) || self=
 	if [[ ${4:-} == strict ]]; then
 		parent=$(realpath -e -- "${path%/*}/") ||
 		    bad "${key}" "${what} ${path}: no directory ${path%/*}/"
@@ -220,7 +223,7 @@ secure_path() {
 		if (( uid != 0 && uid != EUID )); then
 			bad="owned by uid ${uid}"
 		elif (( 8#${mode} & 8#022 )) &&
-		    { [[ ${name} == "${parent}" ]] ||
+		    { [[ ${name} == "${self}" || ${name} == "${parent}" ]] ||
 		    (( !(8#${mode} & 8#1000) )); }; then
 			bad="writable by group or others (mode ${mode})"
 		fi
@@ -307,6 +310,7 @@ config_check() {
 	abspath SOURCE
 	[[ -d ${C[SOURCE]} ]] ||
 	    bad SOURCE "SOURCE ${C[SOURCE]}: not a directory"
+	source_parent_check
 	dir=$(cd -P -- "${C[SOURCE]}" && pwd -P) ||
 	    bad SOURCE "SOURCE ${C[SOURCE]}: cannot enter"
 	C[SOURCE]=${dir}
@@ -352,6 +356,16 @@ config_check() {
 	    bad RSYNC_BIN "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
 }
 
+# source_parent_check: the directories above SOURCE (as written) are
+# trusted (see secure_path): whoever may rename them could make SOURCE,
+# at the next start, any directory of this machine.  SOURCE itself may
+# belong to anybody.
+source_parent_check() {
+	local s=${C[SOURCE]%/} parent
+	parent=${s%/*}
+	secure_path SOURCE "SOURCE ${C[SOURCE]}: parent" "${parent:-/}"
+}
+
 # password_check: PASSWORD_FILE is private (see private_file) and others
 # may not read it.
 password_check() {
@@ -367,7 +381,7 @@ password_check() {
 # replace the pid file or the log file (they are written through no
 # symlink, in a directory only root or we may write to).
 state_paths_check() {
-	secure_path SPOOL_DIR SPOOL_DIR "${C[SPOOL_DIR]}"
+	secure_path SPOOL_DIR SPOOL_DIR "${C[SPOOL_DIR]}" strict
 	[[ -z ${C[PID_FILE]} ]] || state_file PID_FILE
 	[[ ${C[LOG_FILE]} != /* ]] || state_file LOG_FILE
 }
