@@ -86,18 +86,18 @@ secs() {
 	printf -v REPLY '%d.%06d' $(( $1 / 1000000 )) $(( $1 % 1000000 ))
 }
 
-# escape MSG: set REPLY to MSG with a backslash doubled and every control
-# character written as \n, \t or \xNN, so that a message is one line.
+# escape MSG: set REPLY to MSG with every control character written as
+# \n, \t or \xNN, so that a message is one line.  (Backslashes are left
+# alone: a line inotifywait wrote is escaped already, see cli_esc.)
 escape() {
 	local s=$1 out= c i
-	if [[ ${s} != *[[:cntrl:]\\]* ]]; then
+	if [[ ${s} != *[[:cntrl:]]* ]]; then
 		REPLY=${s}
 		return
 	fi
 	for (( i = 0; i < ${#s}; i++ )); do
 		c=${s:i:1}
 		case ${c} in
-		\\)		out+='\\' ;;
 		$'\n')		out+='\n' ;;
 		$'\t')		out+='\t' ;;
 		[[:cntrl:]])	printf -v c '\\x%02x' "'${c}"; out+=${c} ;;
