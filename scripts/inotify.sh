@@ -90,7 +90,7 @@ secs() {
 # \n, \t or \xNN, so that a message is one line.  (Backslashes are left
 # alone: a line inotifywait wrote is escaped already, see cli_esc.)
 escape() {
-	local s=$1 out= c i
+	local s=$1 out='' c i
 	if [[ ${s} != *[[:cntrl:]]* ]]; then
 		REPLY=${s}
 		return
@@ -178,7 +178,7 @@ private_file() {
 # directories above that link: all that decides what PATH opens.  A PATH
 # that does not exist yet stands for its deepest existing ancestor.
 path_dirs() {
-	local p= c real
+	local p='' c real
 	local -a comps links=("$1")
 	IFS=/ read -r -a comps <<<"${1#/}" || true
 	for c in ${comps[@]+"${comps[@]}"}; do
@@ -208,7 +208,7 @@ path_dirs() {
 # PATH is created in.  KEY names the setting for the message (none: the
 # config).
 secure_path() {
-	local key=$1 what=$2 path=${3%/} uid mode name bad parent= self
+	local key=$1 what=$2 path=${3%/} uid mode name bad parent='' self
 	local -a dirs
 	path=${path:-/}
 	mapfile -d '' -t dirs < <(path_dirs "${path}" | sort -zu)
@@ -1283,18 +1283,20 @@ pid_file_write() {
 	local tmp
 	tmp=$(mktemp -- "${C[PID_FILE]}.XXXXXX") ||
 	    die "PID_FILE ${C[PID_FILE]}: cannot create"
-	printf '%d\n' "$$" >"${tmp}" && chmod 0644 -- "${tmp}" &&
-	    mv -f -- "${tmp}" "${C[PID_FILE]}" ||
-	    die "PID_FILE ${C[PID_FILE]}: cannot write"
+	if ! { printf '%d\n' "$$" >"${tmp}" && chmod 0644 -- "${tmp}" &&
+	    mv -f -- "${tmp}" "${C[PID_FILE]}"; }; then
+		die "PID_FILE ${C[PID_FILE]}: cannot write"
+	fi
 }
 
 # leader_record: our pid and start time in RUN/leader, by which syncd
 # tells this process from another one that got the same pid later.
 leader_record() {
 	proc_start "$$" || die "cannot read /proc/$$/stat"
-	printf '%d\n%s\n' "$$" "${REPLY}" >"${RUN}/leader.new" &&
-	    mv -f -- "${RUN}/leader.new" "${RUN}/leader" ||
-	    die "SPOOL_DIR ${C[SPOOL_DIR]}: cannot write ${RUN}/leader"
+	if ! { printf '%d\n%s\n' "$$" "${REPLY}" >"${RUN}/leader.new" &&
+	    mv -f -- "${RUN}/leader.new" "${RUN}/leader"; }; then
+		die "SPOOL_DIR ${C[SPOOL_DIR]}: cannot write ${RUN}/leader"
+	fi
 }
 
 # proc_start PID: set REPLY to the start time of the live (not zombie)

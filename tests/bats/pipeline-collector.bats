@@ -5,7 +5,7 @@
 # tmpfs) is logged once and turned into full syncs, and a batch file left
 # linked by a crash is never written through.
 
-# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2016,SC2034,SC2154 # eval'd strings; env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

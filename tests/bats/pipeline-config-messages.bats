@@ -4,6 +4,7 @@
 # line; `syncd status` tells an unreadable file from an invalid one; the
 # example config works for a local target once SOURCE and TARGETS are set.
 
+# shellcheck disable=SC2154 # env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

@@ -6,7 +6,7 @@
 # their warnings; with LOG_FILE=syslog and no syslog socket, lines go to
 # stderr after one warning.
 
-# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2016,SC2034,SC2154 # eval'd strings; env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

@@ -6,7 +6,7 @@
 # are never written through a symlink; rsync reads the SOURCE directory
 # that was pinned at start, whatever happens to the path above it.
 
-# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2016,SC2034,SC2154 # eval'd strings; env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

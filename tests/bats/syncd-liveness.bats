@@ -5,7 +5,7 @@
 # line: a user's process that calls itself inotify.sh or inotifywait, at
 # the pid of a stale pid file, is neither reported running nor signalled.
 
-# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2016,SC2034,SC2154 # eval'd strings; env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd

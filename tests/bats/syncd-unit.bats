@@ -4,7 +4,7 @@
 # the hardening rsync allows, and the pipeline says READY=1 (Type=notify)
 # once its watches are established.
 
-# shellcheck disable=SC2016 # eval'd strings expand later
+# shellcheck disable=SC2016,SC2034,SC2154 # eval'd strings; env from make, bats
 bats_require_minimum_version 1.5.0
 load helpers
 load rsyncd
