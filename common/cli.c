@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,61 @@ cli_die_nomem(void)
 {
 	fputs("Seem to be out of memory... yikes!\n", stderr);
 	exit(CLI_EXIT_FAILURE);
+}
+
+static int
+esc_needed(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+/* Write the escaped form of s into out (4 bytes per input byte at most). */
+static void
+esc_copy(char *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (!esc_needed(*p)) {
+			*out++ = (char)*p;
+			continue;
+		}
+		*out++ = '\\';
+		if (*p == '\\' || *p == '\n' || *p == '\t')
+			*out++ = *p == '\\' ? '\\' : *p == '\n' ? 'n' : 't';
+		else {
+			*out++ = 'x';
+			*out++ = hex[*p >> 4];
+			*out++ = hex[*p & 0xf];
+		}
+	}
+	*out = '\0';
+}
+
+const char *
+cli_esc(const char *s)
+{
+	static char *slot[CLI_ESC_SLOTS];
+	static unsigned next;
+	const char *p;
+	char *buf;
+	size_t len;
+
+	for (p = s; *p != '\0' && !esc_needed((unsigned char)*p); p++)
+		;
+	if (*p == '\0')
+		return s;
+	len = strlen(s);
+	if (len > (SIZE_MAX - 1) / 4)
+		cli_die_nomem();
+	buf = realloc(slot[next], len * 4 + 1);
+	if (buf == NULL)
+		cli_die_nomem();
+	slot[next] = buf;
+	next = (next + 1) % CLI_ESC_SLOTS;
+	esc_copy(buf, s);
+	return buf;
 }
 
 void

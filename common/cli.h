@@ -58,6 +58,12 @@ void cli_msg(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_log_syslog(const char *ident);
 /* "Seem to be out of memory... yikes!" and exit 1. */
 void cli_die_nomem(void) CLI_NORETURN;
+/* A path as a message shows it: s itself if it holds no backslash nor
+ * ASCII control character, else a copy with "\\", "\n", "\t" and "\xNN"
+ * for them, so that a name cannot split or forge a line of stderr or
+ * syslog.  The copy lives until the CLI_ESC_SLOTS-th next call. */
+#define CLI_ESC_SLOTS 4
+const char *cli_esc(const char *s);
 
 /* --version: "<progname> <version>\n" on stdout. */
 void cli_print_version(const char *progname);

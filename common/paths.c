@@ -102,7 +102,8 @@ read_fromfile(struct vec *w, struct vec *x, const char *fromfile)
 	if (strcmp(fromfile, "-") == 0)
 		return read_file(w, x, stdin);
 	if ((fp = fopen(fromfile, "r")) == NULL) {
-		cli_err("Couldn't open %s: %s\n", fromfile, strerror(errno));
+		cli_err("Couldn't open %s: %s\n", cli_esc(fromfile),
+		    strerror(errno));
 		return 1;
 	}
 	r = read_file(w, x, fp);
@@ -122,7 +123,7 @@ cli_paths_build(struct cli_paths *p, int argc, char *const argv[],
 		if (r == 1)
 			goto fail;
 		if (r < 0 && r != -ENOMEM) {
-			cli_err("Couldn't read %s: %s\n", fromfile,
+			cli_err("Couldn't read %s: %s\n", cli_esc(fromfile),
 			    strerror(-r));
 			goto fail;
 		}

@@ -52,16 +52,16 @@ cli_watch_error(const struct cli_watch_opts *o, const char *path, int err)
 	if (err < 0)
 		err = -err;
 	if (o->flags & CLI_WATCH_FILESYSTEM)
-		o->out("Couldn't add filesystem watch %s: %s\n", path,
+		o->out("Couldn't add filesystem watch %s: %s\n", cli_esc(path),
 		    strerror(err));
 	else if (err == ENOSPC) {
 		o->out("Failed to watch %s; upper limit on %s %s reached!\n",
-		    path, be, res);
+		    cli_esc(path), be, res);
 		o->out("Please increase the amount of %s %s allowed per "
 		    "user via `/proc/sys/fs/%s/max_user_%s'.\n", be, res, be,
 		    res);
 	} else
-		o->out("%s %s: %s\n", o->fail, path, strerror(err));
+		o->out("%s %s: %s\n", o->fail, cli_esc(path), strerror(err));
 }
 
 int

@@ -105,9 +105,10 @@ output_setup(struct iw *w)
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		if (w->o.daemon)
-			cli_err("%s: %s\n", strerror(errno), path);
+			cli_err("%s: %s\n", strerror(errno), cli_esc(path));
 		else
-			cli_err("Failed to open output file %s\n", path);
+			cli_err("Failed to open output file %s\n",
+			    cli_esc(path));
 		return -1;
 	}
 	if (w->o.daemon && daemon(cli_paths_relative(&w->paths), 0) < 0) {
@@ -116,7 +117,7 @@ output_setup(struct iw *w)
 		return -1;
 	}
 	if (dup2(fd, STDOUT_FILENO) < 0) {
-		cli_err("Failed to open output file %s\n", path);
+		cli_err("Failed to open output file %s\n", cli_esc(path));
 		close(fd);
 		return -1;
 	}
@@ -261,10 +262,11 @@ event_messages(struct iw *w, const struct itl_event *ev)
 		return;
 	dir = itl_wd_path(w->ctx, ev->wd, NULL);
 	if ((ev->flags & ITL_EVF_NEWDIR) && !w->o.quiet)
-		cli_msg("Watching new directory %s%s/\n", dir, ev->name);
+		cli_msg("Watching new directory %s%s/\n", cli_esc(dir),
+		    cli_esc(ev->name));
 	if (ev->flags & ITL_EVF_NEWDIR_FAILED)
-		cli_msg("Couldn't watch new directory %s%s/: %s\n", dir,
-		    ev->name, strerror(-ev->error));
+		cli_msg("Couldn't watch new directory %s%s/: %s\n",
+		    cli_esc(dir), cli_esc(ev->name), strerror(-ev->error));
 }
 
 /* Render ev into the output buffer if it is to be printed. */

@@ -122,8 +122,8 @@ on_event(struct iw *w, const struct itl_event *ev)
 	if (!(ev->flags & ITL_EVF_NEWDIR_FAILED))
 		return;
 	dir = itl_wd_path(w->ctx, ev->wd, NULL);
-	cli_err("Couldn't watch new directory %s%s/: %s\n", dir, ev->name,
-	    strerror(-ev->error));
+	cli_err("Couldn't watch new directory %s%s/: %s\n", cli_esc(dir),
+	    cli_esc(ev->name), strerror(-ev->error));
 }
 
 /*
@@ -271,10 +271,11 @@ watch_one(struct iw *w, const struct cli_paths *p, size_t i, uint32_t mask)
 	if (w->o.filesystem) {
 		wo.flags |= CLI_WATCH_FILESYSTEM;
 		if (i == 0)
-			cli_err("Setting up filesystem watch on %s\n", path);
+			cli_err("Setting up filesystem watch on %s\n",
+			    cli_esc(path));
 		path = p->watch[0];	/* upstream names the first */
 	} else if (v)
-		cli_err("Setting up watch(es) on %s\n", p->watch[i]);
+		cli_err("Setting up watch(es) on %s\n", cli_esc(p->watch[i]));
 	r = cli_watch_path(w->ctx, p->watch[i], mask,
 	    (const char *const *)p->excl, wo.flags);
 	if (r < 0) {
@@ -282,7 +283,7 @@ watch_one(struct iw *w, const struct cli_paths *p, size_t i, uint32_t mask)
 		return -1;
 	}
 	if (v && !w->o.filesystem)
-		cli_err("OK, %s is now being watched.\n", path);
+		cli_err("OK, %s is now being watched.\n", cli_esc(path));
 	return 0;
 }
 

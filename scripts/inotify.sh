@@ -33,8 +33,9 @@ SYNCD_CONF_DEFAULT=/etc/syncd.conf
 # The program itself, for `exec` on reload.
 SELF=${BASH_SOURCE[0]}
 
-# Config, C[KEY], set by config_load.
-declare -A C=()
+# Config, C[KEY], set by config_load; C_LINE[KEY] is the line that set it.
+declare -A C=() C_LINE=()
+CONFIG_FILE=		# the file config_read read
 TARGET_LIST=()		# TARGETS split
 TARGET_DIRS=()		# per-target spool directory
 RSYNC_OPTS_A=()		# RSYNC_OPTS split
@@ -60,6 +61,8 @@ EV_CHUNK=20000
 REC=
 OVERFLOW=0
 PDEATH=()		# runs a command that dies with its parent
+SYSLOG_DOWN=0		# LOG_FILE=syslog, but no syslog socket: stderr
+SPOOL_ERR=0		# a spool write failed; logged once until one succeeds
 STOP=0
 RELOAD=0
 
@@ -83,24 +86,71 @@ secs() {
 	printf -v REPLY '%d.%06d' $(( $1 / 1000000 )) $(( $1 % 1000000 ))
 }
 
-# log LEVEL MSG: one line to LOG_FILE, syslog or stderr.
+# escape MSG: set REPLY to MSG with every control character written as
+# \n, \t or \xNN, so that a message is one line.  (Backslashes are left
+# alone: a line inotifywait wrote is escaped already, see cli_esc.)
+escape() {
+	local s=$1 out='' c i
+	if [[ ${s} != *[[:cntrl:]]* ]]; then
+		REPLY=${s}
+		return
+	fi
+	for (( i = 0; i < ${#s}; i++ )); do
+		c=${s:i:1}
+		case ${c} in
+		$'\n')		out+='\n' ;;
+		$'\t')		out+='\t' ;;
+		[[:cntrl:]])	printf -v c '\\x%02x' "'${c}"; out+=${c} ;;
+		*)		out+=${c} ;;
+		esac
+	done
+	REPLY=${out}
+}
+
+# log LEVEL MSG: one line to LOG_FILE, syslog or stderr, its control
+# characters escaped.  Without a syslog socket the lines go to stderr,
+# after one warning.
 log() {
-	local level=$1
+	local level=$1 REPLY
 	shift
-	case ${C[LOG_FILE]:-syslog} in
-	syslog)
-		logger -t "${PROG}[$$]" -p "daemon.${level}" -- "$*" \
-		    2>/dev/null || true
+	escape "$*"
+	case ${C[LOG_FILE]:-syslog}:${SYSLOG_DOWN} in
+	syslog:0)
+		logger --socket-errors=on -t "${PROG}[$$]" \
+		    -p "daemon.${level}" -- "${REPLY}" 2>/dev/null && return
+		syslog_down
+		log_stderr "${level}" "${REPLY}"
 		;;
-	-)
-		printf '%(%Y-%m-%dT%H:%M:%S)T %s[%d]: %s: %s\n' -1 "${PROG}" \
-		    "${BASHPID}" "${level}" "$*" >&2 || true
+	syslog:*|-:*)
+		log_stderr "${level}" "${REPLY}"
 		;;
 	*)
 		printf '%(%Y-%m-%dT%H:%M:%S)T %s[%d]: %s: %s\n' -1 "${PROG}" \
-		    "${BASHPID}" "${level}" "$*" >>"${C[LOG_FILE]}" || true
+		    "${BASHPID}" "${level}" "${REPLY}" >>"${C[LOG_FILE]}" ||
+		    true
 		;;
 	esac
+}
+
+# log_stderr LEVEL LINE: one log line, already escaped, on stderr.
+log_stderr() {
+	printf '%(%Y-%m-%dT%H:%M:%S)T %s[%d]: %s: %s\n' -1 "${PROG}" \
+	    "${BASHPID}" "$1" "$2" >&2 || true
+}
+
+# syslog_down: from now on log to stderr (the journal under systemd),
+# saying so once.
+syslog_down() {
+	SYSLOG_DOWN=1
+	local why="syslog is not reachable (no socket /dev/log)"
+	log_stderr warning "${why}; logging to stderr"
+}
+
+# syslog_probe: with LOG_FILE=syslog, check once at start that the
+# socket is there, so that the processes started later know it.
+syslog_probe() {
+	[[ ${C[LOG_FILE]} == syslog && ! -S /dev/log ]] || return 0
+	syslog_down
 }
 
 # --- configuration ---------------------------------------------------------
@@ -116,22 +166,80 @@ config_defaults() {
 	)
 }
 
-# private_file WHAT FILE: refuse a file that group or others may write.
+# private_file KEY WHAT FILE: a regular file that only root or we may
+# change (see secure_path).
 private_file() {
-	local mode
-	[[ -f $2 ]] || die "$1 $2: not a regular file"
-	mode=$(stat -L -c '%a' -- "$2") || die "$1 $2: cannot stat"
-	if (( 8#${mode} & 8#022 )); then
-		die "$1 $2 is writable by group or others (mode ${mode})"
+	[[ -f $3 ]] || bad "$1" "$2 $3: not a regular file"
+	secure_path "$1" "$2" "$3"
+}
+
+# path_dirs PATH: print, NUL-terminated, PATH resolved and every directory
+# above it, and for each symlink met on the way as PATH is written, the
+# directories above that link: all that decides what PATH opens.  A PATH
+# that does not exist yet stands for its deepest existing ancestor.
+path_dirs() {
+	local p='' c real
+	local -a comps links=("$1")
+	IFS=/ read -r -a comps <<<"${1#/}" || true
+	for c in ${comps[@]+"${comps[@]}"}; do
+		[[ -n ${c} ]] || continue
+		p+=/${c}
+		[[ ! -L ${p} ]] || links+=("${p%/*}/")
+	done
+	for p in "${links[@]}"; do
+		until [[ -e ${p} || ${p} == / ]]; do
+			p=${p%/*}
+			p=${p:-/}
+		done
+		real=$(realpath -e -- "${p}") || continue
+		while :; do
+			printf '%s\0' "${real}"
+			[[ ${real} != / ]] || break
+			real=${real%/*}
+			real=${real:-/}
+		done
+	done
+}
+
+# secure_path KEY WHAT PATH [strict]: PATH and the directories that lead
+# to it (see path_dirs) belong to root or to us and are not writable by
+# group or others.  A directory above PATH with the sticky bit may be
+# (nobody else can replace what we own in it), except with strict the one
+# PATH is created in.  KEY names the setting for the message (none: the
+# config).
+secure_path() {
+	local key=$1 what=$2 path=${3%/} uid mode name bad parent='' self
+	local -a dirs
+	path=${path:-/}
+	mapfile -d '' -t dirs < <(path_dirs "${path}" | sort -zu)
+	(( ${#dirs[@]} )) || bad "${key}" "${what} ${path}: cannot resolve"
+	self=$(realpath -e -- "${path}" 2>/dev/null) || self=
+	if [[ ${4:-} == strict ]]; then
+		parent=$(realpath -e -- "${path%/*}/") ||
+		    bad "${key}" "${what} ${path}: no directory ${path%/*}/"
 	fi
+	while IFS=' ' read -r -d '' uid mode name; do
+		bad=
+		if (( uid != 0 && uid != EUID )); then
+			bad="owned by uid ${uid}"
+		elif (( 8#${mode} & 8#022 )) &&
+		    { [[ ${name} == "${self}" || ${name} == "${parent}" ]] ||
+		    (( !(8#${mode} & 8#1000) )); }; then
+			bad="writable by group or others (mode ${mode})"
+		fi
+		[[ -n ${bad} ]] || continue
+		[[ ${name} == "${path}" ]] || what+=" ${path}:"
+		bad "${key}" "${what} ${name} is ${bad}"
+	done < <(stat --printf '%u %a %n\0' -- "${dirs[@]}")
 }
 
 # config_read FILE: KEY=value lines; blank lines and lines starting with
 # `#` are ignored; one pair of surrounding quotes is removed.
 config_read() {
 	local file=$1 line key val n=0
-	[[ -r ${file} ]] || die "cannot read config ${file}"
-	private_file config "${file}"
+	CONFIG_FILE=${file}
+	config_readable "${file}"
+	private_file '' config "${file}"
 	while IFS= read -r line || [[ -n ${line} ]]; do
 		n=$(( n + 1 ))
 		line=${line%$'\r'}
@@ -149,20 +257,39 @@ config_read() {
 			val=${BASH_REMATCH[1]}
 		fi
 		C[${key}]=${val}
+		C_LINE[${key}]=${n}
 	done <"${file}"
+}
+
+# config_readable FILE: die with "cannot read FILE: why" unless it opens.
+config_readable() {
+	local err
+	[[ ! -d $1 ]] || die "cannot read $1: Is a directory"
+	err=$( { : <"$1"; } 2>&1 ) && return
+	die "cannot read $1: ${err##*: }"
+}
+
+# bad KEY MSG: die with MSG about the value of KEY, after the file and the
+# line that set it ("FILE:LINE: MSG"; "FILE: MSG" for a default).
+bad() {
+	local at=${CONFIG_FILE}
+	[[ -n $1 ]] || die "$2"
+	[[ -z ${C_LINE[$1]:-} ]] || at+=:${C_LINE[$1]}
+	die "${at}: $2"
 }
 
 # uint KEY MIN: the value of KEY must be a decimal integer >= MIN.
 uint() {
 	[[ ${C[$1]} =~ ^[0-9]{1,9}$ ]] ||
-	    die "$1 must be a number: '${C[$1]}'"
+	    bad "$1" "$1 must be a number: '${C[$1]}'"
 	C[$1]=$(( 10#${C[$1]} ))
-	(( C[$1] >= $2 )) || die "$1 must be at least $2"
+	(( C[$1] >= $2 )) || bad "$1" "$1 must be at least $2"
 }
 
 # abspath KEY: the value must be an absolute path (or empty if allowed).
 abspath() {
-	[[ ${C[$1]} == /* ]] || die "$1 must be an absolute path: '${C[$1]}'"
+	[[ ${C[$1]} == /* ]] ||
+	    bad "$1" "$1 must be an absolute path: '${C[$1]}'"
 }
 
 # target_kind T: set REPLY to daemon, ssh or local; die if unknown.
@@ -172,41 +299,38 @@ target_kind() {
 	*::?*)		REPLY=daemon ;;
 	/*)		REPLY=local ;;
 	[!/:]*:*)	REPLY=ssh ;;
-	*)		die "TARGETS: unrecognised target '$1'" ;;
+	*)		bad TARGETS "TARGETS: unrecognised target '$1'" ;;
 	esac
 }
 
 config_check() {
-	local t dir
+	local t dir daemon=0
 	local -a pats=()
-	[[ -n ${C[SOURCE]} ]] || die "SOURCE is not set"
+	[[ -n ${C[SOURCE]} ]] || bad SOURCE "SOURCE is not set"
 	abspath SOURCE
-	[[ -d ${C[SOURCE]} ]] || die "SOURCE ${C[SOURCE]}: not a directory"
+	[[ -d ${C[SOURCE]} ]] ||
+	    bad SOURCE "SOURCE ${C[SOURCE]}: not a directory"
+	source_parent_check
 	dir=$(cd -P -- "${C[SOURCE]}" && pwd -P) ||
-	    die "SOURCE ${C[SOURCE]}: cannot enter"
+	    bad SOURCE "SOURCE ${C[SOURCE]}: cannot enter"
 	C[SOURCE]=${dir}
 	read -r -a TARGET_LIST <<<"${C[TARGETS]}" || true
-	(( ${#TARGET_LIST[@]} )) || die "TARGETS is not set"
+	(( ${#TARGET_LIST[@]} )) || bad TARGETS "TARGETS is not set"
 	for t in "${TARGET_LIST[@]}"; do
 		target_kind "${t}"
+		[[ ${REPLY} != daemon ]] || daemon=1
 		[[ ${REPLY} == local ]] || continue
 		t=${t%/}
 		if [[ ${t}/ == "${dir%/}/"* || ${dir}/ == "${t}/"* ]]; then
-			die "TARGETS: ${t} overlaps SOURCE ${dir}"
+			bad TARGETS "TARGETS: ${t} overlaps SOURCE ${dir}"
 		fi
 	done
-	if [[ -n ${C[PASSWORD_FILE]} ]]; then
-		abspath PASSWORD_FILE
-		private_file "password file" "${C[PASSWORD_FILE]}"
-		if (( 8#$(stat -L -c '%a' -- "${C[PASSWORD_FILE]}") & 8#007 ))
-		then
-			die "password file ${C[PASSWORD_FILE]} is accessible" \
-			    "by others"
-		fi
-	fi
+	# Only rsync daemons take the password.
+	(( daemon )) || C[PASSWORD_FILE]=
+	[[ -z ${C[PASSWORD_FILE]} ]] || password_check
 	case ${C[DELETE]} in
 	yes|no) ;;
-	*) die "DELETE must be yes or no: '${C[DELETE]}'" ;;
+	*) bad DELETE "DELETE must be yes or no: '${C[DELETE]}'" ;;
 	esac
 	uint SETTLE_MS 0
 	uint BATCH_MAX 1
@@ -219,6 +343,7 @@ config_check() {
 	[[ -z ${C[PID_FILE]} ]] || abspath PID_FILE
 	[[ ${C[LOG_FILE]} == syslog || ${C[LOG_FILE]} == - ]] ||
 	    abspath LOG_FILE
+	state_paths_check
 	read -r -a RSYNC_OPTS_A <<<"${C[RSYNC_OPTS]}" || true
 	EXCLUDE_A=()
 	read -r -a pats <<<"${C[EXCLUDE]}" || true
@@ -228,7 +353,47 @@ config_check() {
 		EXCLUDE_A+=("--exclude=${t}" "--exclude=${t%/}/**")
 	done
 	command -v -- "${C[RSYNC_BIN]}" >/dev/null ||
-	    die "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
+	    bad RSYNC_BIN "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
+}
+
+# source_parent_check: the directories above SOURCE (as written) are
+# trusted (see secure_path): whoever may rename them could make SOURCE,
+# at the next start, any directory of this machine.  SOURCE itself may
+# belong to anybody.
+source_parent_check() {
+	local s=${C[SOURCE]%/} parent
+	parent=${s%/*}
+	secure_path SOURCE "SOURCE ${C[SOURCE]}: parent" "${parent:-/}"
+}
+
+# password_check: PASSWORD_FILE is private (see private_file) and others
+# may not read it.
+password_check() {
+	local mode
+	abspath PASSWORD_FILE
+	private_file PASSWORD_FILE "password file" "${C[PASSWORD_FILE]}"
+	mode=$(stat -L -c '%a' -- "${C[PASSWORD_FILE]}")
+	(( !(8#${mode} & 8#007) )) || bad PASSWORD_FILE \
+	    "password file ${C[PASSWORD_FILE]} is accessible by others"
+}
+
+# state_paths_check: nobody but root or us can change the spool, nor
+# replace the pid file or the log file (they are written through no
+# symlink, in a directory only root or we may write to).
+state_paths_check() {
+	secure_path SPOOL_DIR SPOOL_DIR "${C[SPOOL_DIR]}" strict
+	[[ -z ${C[PID_FILE]} ]] || state_file PID_FILE
+	[[ ${C[LOG_FILE]} != /* ]] || state_file LOG_FILE
+}
+
+# state_file KEY: the file named by KEY, if it exists, is a regular file,
+# not a symlink; it and its directory pass secure_path (strict).
+state_file() {
+	local f=${C[$1]}
+	if [[ -L ${f} || ( -e ${f} && ! -f ${f} ) ]]; then
+		bad "$1" "$1 ${f}: not a regular file"
+	fi
+	secure_path "$1" "$1" "${f}" strict
 }
 
 # config_load FILE: defaults, then the file, then validation.
@@ -309,7 +474,7 @@ rsync_argv() {
 			ARGV+=(--ignore-missing-args)
 		fi
 	fi
-	ARGV+=(-- "${C[SOURCE]%/}/" "${t%/}/")
+	ARGV+=(-- ./ "${t%/}/")
 }
 
 # rsync_class RC: set REPLY to ok, partial, fatal or retry.
@@ -702,52 +867,102 @@ close_inherited() {
 	fi
 }
 
+# worker_start I: start the worker of target I; its pid goes to D/worker.pid.
 worker_start() {
 	local i=$1 fd
 	exec {fd}> >(worker "${i}")
 	WORKER_PIDS[i]=$!
 	WORKER_FDS[i]=${fd}
+	{ printf '%d\n' "$!" >"${TARGET_DIRS[i]}/worker.pid"; } 2>/dev/null ||
+	    true
 }
 
-# wake I [MSG]: tell worker I there is work (at most one byte in flight).
+# wake I [MSG]: tell worker I there is work (at most one byte in flight,
+# unless the worker has died).  A dead worker is restarted, with a full
+# sync of its target: what it was doing may be half done.
 wake() {
 	local i=$1 msg=${2:-w} fd=${WORKER_FDS[$1]}
-	if [[ ${msg} == w && -e ${TARGET_DIRS[i]}/wake ]]; then
+	if [[ ${msg} == w && -e ${TARGET_DIRS[i]}/wake ]] &&
+	    kill -0 "${WORKER_PIDS[i]}" 2>/dev/null; then
 		return 0
 	fi
-	: >"${TARGET_DIRS[i]}/wake"
+	{ : >"${TARGET_DIRS[i]}/wake"; } 2>/dev/null || true
 	if ! { printf '%s\n' "${msg}" >&"${fd}"; } 2>/dev/null; then
 		log err "worker for ${TARGET_LIST[i]} died; restarting it"
 		exec {fd}>&-
+		wait "${WORKER_PIDS[i]}" 2>/dev/null || true
+		mark_full "${i}"
 		worker_start "${i}"
-		printf '%s\n' "${msg}" >&"${WORKER_FDS[i]}" || true
+		{ printf '%s\n' "${msg}" >&"${WORKER_FDS[i]}"; } 2>/dev/null ||
+		    true
 	fi
 }
 
-# publish: hand the collected batch to every target's queue.
+# publish: hand the collected batch to every target's queue, through a
+# file of its own in RUN (a file left linked into a queue by a crash is
+# never written again).  A target whose queue cannot take the batch (a
+# full or failing spool) gets a full sync instead.
 publish() {
-	local i tmp name
+	local i tmp name failed=0
 	(( NB )) || return 0
 	BATCH_SEQ=$(( BATCH_SEQ + 1 ))
 	name=${BATCH_T0}.$$.${BATCH_SEQ}
-	tmp=${C[SPOOL_DIR]}/run/batch
-	printf '%s\0' "${BATCH[@]}" >"${tmp}"
-	for i in "${!TARGET_DIRS[@]}"; do
-		ln -f -- "${tmp}" "${TARGET_DIRS[i]}/queue/${name}"
-	done
-	rm -f -- "${tmp}"
+	tmp=${RUN}/batch.${name}
+	SPOOL_WHY="cannot create ${tmp}"
+	if { spool_try printf '%s\0' "${BATCH[@]}" >"${tmp}"; } 2>/dev/null
+	then
+		for i in "${!TARGET_DIRS[@]}"; do
+			spool_try ln -f -- "${tmp}" \
+			    "${TARGET_DIRS[i]}/queue/${name}" && continue
+			spool_failed "${i}" "cannot queue a batch"
+			failed=1
+		done
+	else
+		for i in "${!TARGET_DIRS[@]}"; do
+			spool_failed "${i}" "cannot write a batch"
+		done
+		failed=1
+	fi
+	rm -f -- "${tmp}" 2>/dev/null || true
 	for i in "${!TARGET_DIRS[@]}"; do
 		wake "${i}"
 	done
 	BATCH=()
 	NB=0
+	if (( SPOOL_ERR && !failed )); then
+		log notice "spool: batches are queued again"
+		SPOOL_ERR=0
+	fi
+}
+
+# spool_try CMD...: run CMD (its redirections included); fail as it does,
+# with its error message in SPOOL_WHY.
+spool_try() {
+	{ SPOOL_WHY=$("$@" 2>&1 >&3); } 3>&1
+}
+
+# spool_failed I WHAT: target I lost a batch to a spool error, so it gets
+# a full sync instead (the mark is an empty file, which a full file system
+# still takes).  Logged once, until a batch is queued again.
+spool_failed() {
+	mark_full "$1"
+	(( SPOOL_ERR == 0 )) || return 0
+	SPOOL_ERR=1
+	log err "spool: $2 (${SPOOL_WHY##*: }); the target(s) get a full" \
+	    "sync instead"
+}
+
+# mark_full I: target I wants a full sync.
+mark_full() {
+	{ : >"${TARGET_DIRS[$1]}/full"; } 2>/dev/null ||
+	    log err "spool: cannot mark ${TARGET_DIRS[$1]}/full"
 }
 
 # full_all: every target wants a full sync.
 full_all() {
 	local i
 	for i in "${!TARGET_DIRS[@]}"; do
-		: >"${TARGET_DIRS[i]}/full"
+		mark_full "${i}"
 		wake "${i}"
 	done
 }
@@ -790,7 +1005,6 @@ watcher_start() {
 	(
 		close_inherited
 		trap - PIPE INT TERM HUP
-		cd -- "${C[SOURCE]}"
 		exec ${PDEATH[@]+"${PDEATH[@]}"} "${INOTIFYWAIT}" -m -r \
 		    --format '%w%f%0' --no-newline -e "${EVENTS}" -- .
 	) >"${RUN}/events" 2>"${RUN}/stderr" &
@@ -798,7 +1012,8 @@ watcher_start() {
 	# Returns once the watcher has opened both FIFOs.
 	exec {err_fd}<"${RUN}/stderr"
 	rm -f -- "${RUN}/events" "${RUN}/stderr"
-	printf '%s\n' "${WATCHER_PID}" >"${RUN}/inotifywait.pid"
+	proc_start "${WATCHER_PID}" || REPLY=
+	printf '%s\n%s\n' "${WATCHER_PID}" "${REPLY}" >"${RUN}/inotifywait.pid"
 	while :; do
 		rc=0
 		IFS= read -r -t 1 -u "${err_fd}" line || rc=$?
@@ -823,12 +1038,12 @@ watcher_start() {
 # watcher_orphan_end: an instance killed with SIGKILL may have left its
 # inotifywait (and the split it feeds) running: end it.
 watcher_orphan_end() {
-	local pid cmd
-	[[ -r ${RUN}/inotifywait.pid ]] || return 0
-	read -r pid <"${RUN}/inotifywait.pid" || return 0
-	[[ ${pid} =~ ^[0-9]+$ && -r /proc/${pid}/cmdline ]] || return 0
-	read -r -d '' cmd <"/proc/${pid}/cmdline" || true
-	[[ ${cmd##*/} == *inotifywait* ]] || return 0
+	local pid start
+	{ read -r pid && read -r start; } 2>/dev/null \
+	    <"${RUN}/inotifywait.pid" || return 0
+	# The same process (not a later one with its pid) and ours.
+	[[ ${pid} =~ ^[0-9]+$ && -O /proc/${pid} ]] || return 0
+	proc_start "${pid}" && [[ ${REPLY} == "${start}" ]] || return 0
 	log notice "ending the inotifywait (pid ${pid}) of a killed instance"
 	kill -TERM "${pid}" 2>/dev/null || true
 }
@@ -1062,6 +1277,62 @@ shutdown() {
 	WORKER_PIDS=()
 }
 
+# pid_file_write: our pid into PID_FILE, through a new file renamed over
+# it (never through a symlink; its directory is ours, see state_file).
+pid_file_write() {
+	local tmp
+	tmp=$(mktemp -- "${C[PID_FILE]}.XXXXXX") ||
+	    die "PID_FILE ${C[PID_FILE]}: cannot create"
+	if ! { printf '%d\n' "$$" >"${tmp}" && chmod 0644 -- "${tmp}" &&
+	    mv -f -- "${tmp}" "${C[PID_FILE]}"; }; then
+		die "PID_FILE ${C[PID_FILE]}: cannot write"
+	fi
+}
+
+# leader_record: our pid and start time in RUN/leader, by which syncd
+# tells this process from another one that got the same pid later.
+leader_record() {
+	proc_start "$$" || die "cannot read /proc/$$/stat"
+	if ! { printf '%d\n%s\n' "$$" "${REPLY}" >"${RUN}/leader.new" &&
+	    mv -f -- "${RUN}/leader.new" "${RUN}/leader"; }; then
+		die "SPOOL_DIR ${C[SPOOL_DIR]}: cannot write ${RUN}/leader"
+	fi
+}
+
+# proc_start PID: set REPLY to the start time of the live (not zombie)
+# process PID, in clock ticks after boot; fail if there is none.
+proc_start() {
+	local stat
+	local -a f
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	read -r -a f <<<"${stat##*) }"
+	[[ ${f[0]} != Z ]] || return 1
+	REPLY=${f[19]}
+}
+
+# notify_ready: under systemd (Type=notify), say that changes are being
+# caught.  Run by this very process, so that systemd-notify, as root,
+# sends the message as coming from the main process.
+notify_ready() {
+	[[ -n ${NOTIFY_SOCKET:-} ]] || return 0
+	systemd-notify --ready ||
+	    log warning "systemd-notify --ready failed"
+}
+
+# source_pin: work in SOURCE from now on.  rsync and inotifywait get "."
+# and names relative to it, so that a directory swapped for a symlink
+# above SOURCE later cannot redirect them.  Program paths that were
+# relative are made absolute first.
+source_pin() {
+	[[ ${SELF} == /* ]] || SELF=${PWD%/}/${SELF}
+	if [[ ${C[RSYNC_BIN]} == */* && ${C[RSYNC_BIN]} != /* ]]; then
+		C[RSYNC_BIN]=${PWD%/}/${C[RSYNC_BIN]}
+	fi
+	cd -P -- "${C[SOURCE]}" || die "SOURCE ${C[SOURCE]}: cannot enter"
+	[[ $(pwd -P) == "${C[SOURCE]}" ]] ||
+	    die "SOURCE ${C[SOURCE]}: changed while starting"
+}
+
 pid_file_remove() {
 	local pid
 	[[ -n ${C[PID_FILE]:-} && -e ${C[PID_FILE]} ]] || return 0
@@ -1105,12 +1376,15 @@ main() {
 		esac
 	done
 	(( OPTIND > $# )) || usage
+	[[ ${CONFIG} == /* ]] || CONFIG=${PWD%/}/${CONFIG}
 	config_load "${CONFIG}"
 	if (( check )); then
 		config_print
 		return 0
 	fi
 	inotifywait_path
+	syslog_probe
+	source_pin
 	# The watcher ends with us, even after a SIGKILL.
 	if command -v setpriv >/dev/null; then
 		PDEATH=(setpriv --pdeathsig TERM --)
@@ -1125,19 +1399,22 @@ main() {
 	fi
 	mkfifo -m 0600 -- "${C[SPOOL_DIR]}/run/sleep.$$"
 	exec {SLEEP_FD}<>"${C[SPOOL_DIR]}/run/sleep.$$"
-	rm -f -- "${C[SPOOL_DIR]}/run/sleep.$$"
+	rm -f -- "${C[SPOOL_DIR]}/run/sleep.$$" "${RUN}"/batch.*
 	watcher_orphan_end
+	leader_record
+	# A write to a dead worker fails (and restarts it) instead of
+	# killing us.
+	trap '' PIPE
 	trap 'STOP=1' INT TERM
 	trap 'RELOAD=1' HUP
 	trap 'pid_file_remove' EXIT
 	watcher_start || die "inotifywait failed on ${C[SOURCE]}"
-	if [[ -n ${C[PID_FILE]} ]]; then
-		printf '%d\n' "$$" >"${C[PID_FILE]}"
-	fi
+	[[ -z ${C[PID_FILE]} ]] || pid_file_write
 	for i in "${!TARGET_LIST[@]}"; do
 		worker_start "${i}"
 	done
 	log notice "watching ${C[SOURCE]} for ${#TARGET_LIST[@]} target(s)"
+	notify_ready
 	full_all
 	collect
 	shutdown

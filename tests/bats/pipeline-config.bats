@@ -69,38 +69,39 @@ check() {
 }
 
 @test "a password file writable or readable by others is rejected" {
-	base "PASSWORD_FILE=${D}/password"
+	conf "SOURCE=${D}/src" "TARGETS=u@h::m" "SPOOL_DIR=${D}/spool" \
+	    "PASSWORD_FILE=${D}/password"
 	check -0
 	chmod 620 "${D}/password"
 	check -1
-	[ "${stderr}" = "inotify.sh: password file ${D}/password is writable by group or others (mode 620)" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: password file ${D}/password is writable by group or others (mode 620)" ]
 	chmod 604 "${D}/password"
 	check -1
-	[ "${stderr}" = "inotify.sh: password file ${D}/password is accessible by others" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: password file ${D}/password is accessible by others" ]
 }
 
 @test "SOURCE must be an existing absolute directory" {
 	conf "TARGETS=${D}/dst"
 	check -1
-	[ "${stderr}" = "inotify.sh: SOURCE is not set" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf: SOURCE is not set" ]
 	conf "SOURCE=src" "TARGETS=${D}/dst"
 	check -1
-	[ "${stderr}" = "inotify.sh: SOURCE must be an absolute path: 'src'" ]
-	conf "SOURCE=${D}/nope" "TARGETS=${D}/dst"
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:1: SOURCE must be an absolute path: 'src'" ]
+	conf "TARGETS=${D}/dst" "SOURCE=${D}/nope"
 	check -1
-	[ "${stderr}" = "inotify.sh: SOURCE ${D}/nope: not a directory" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:2: SOURCE ${D}/nope: not a directory" ]
 }
 
 @test "TARGETS: required, known forms only, not inside SOURCE" {
 	conf "SOURCE=${D}/src"
 	check -1
-	[ "${stderr}" = "inotify.sh: TARGETS is not set" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf: TARGETS is not set" ]
 	conf "SOURCE=${D}/src" "TARGETS=relative/dir"
 	check -1
-	[ "${stderr}" = "inotify.sh: TARGETS: unrecognised target 'relative/dir'" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:2: TARGETS: unrecognised target 'relative/dir'" ]
 	conf "SOURCE=${D}/src" "TARGETS=${D}/src/backup"
 	check -1
-	[ "${stderr}" = "inotify.sh: TARGETS: ${D}/src/backup overlaps SOURCE ${D}/src" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:2: TARGETS: ${D}/src/backup overlaps SOURCE ${D}/src" ]
 	conf "SOURCE=${D}/src" \
 	    "TARGETS=u@h::m rsync://u@h:873/m h:/p u@h:p /abs"
 	check -0
@@ -109,21 +110,21 @@ check() {
 @test "DELETE and the numeric keys are checked" {
 	base 'DELETE=maybe'
 	check -1
-	[ "${stderr}" = "inotify.sh: DELETE must be yes or no: 'maybe'" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: DELETE must be yes or no: 'maybe'" ]
 	base 'SETTLE_MS=fast'
 	check -1
-	[ "${stderr}" = "inotify.sh: SETTLE_MS must be a number: 'fast'" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: SETTLE_MS must be a number: 'fast'" ]
 	base 'BATCH_MAX=0'
 	check -1
-	[ "${stderr}" = "inotify.sh: BATCH_MAX must be at least 1" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: BATCH_MAX must be at least 1" ]
 	base 'LOG_FILE=relative.log'
 	check -1
-	[ "${stderr}" = "inotify.sh: LOG_FILE must be an absolute path: 'relative.log'" ]
+	[ "${stderr}" = "inotify.sh: ${D}/c.conf:4: LOG_FILE must be an absolute path: 'relative.log'" ]
 }
 
 @test "a missing config file is an error" {
 	run -1 --separate-stderr bash "${INOTIFY_SH}" -c "${D}/none.conf"
-	[ "${stderr}" = "inotify.sh: cannot read config ${D}/none.conf" ]
+	[ "${stderr}" = "inotify.sh: cannot read ${D}/none.conf: No such file or directory" ]
 }
 
 @test "a bad option prints the usage" {

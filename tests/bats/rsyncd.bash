@@ -183,3 +183,35 @@ group_running() {
 	done
 	return 1
 }
+
+# nobody CMD...: run CMD as the unprivileged attacker (uid and gid 65534,
+# no supplementary groups).
+nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
+# open_to_nobody DIR: let uid 65534 reach DIR: o+x (never write) on the
+# test's directories above it.
+open_to_nobody() {
+	local d=$1
+	while [[ ${d} == "${BATS_RUN_TMPDIR}"* ]]; do
+		chmod o+x -- "${d}"
+		d=${d%/*}
+	done
+}
+
+# named PID NAME: the command line of process PID starts with NAME.
+named() {
+	local cmd
+	{ read -r -d '' cmd <"/proc/$1/cmdline"; } 2>/dev/null
+	[[ ${cmd} == "$2" ]]
+}
+
+# impostor_start NAME: a process of uid 65534 that calls itself NAME
+# (exec -a NAME sleep), in a session of its own; sets IMPOSTOR_PID.
+impostor_start() {
+	(cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	    setsid bash -c "exec -a '$1' sleep 120") &
+	IMPOSTOR_PID=$!
+	wait_for 10 named "${IMPOSTOR_PID}" "$1"
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test-cli.c: common/ (program identity, -t, -e, the path list). */
+/* test-cli.c: common/ (program identity, escapes, -t, -e, the path list). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,10 +124,29 @@ paths_errors(void)
 	cli_paths_free(&p);
 }
 
+static void
+escape_in_messages(void)
+{
+	const char *plain = "dir/with spaces/ü";
+	const char *a, *b;
+
+	ok(cli_esc(plain) == plain, "a plain name is not copied");
+	is_str(cli_esc("x\nsyncd: FAKE"), "x\\nsyncd: FAKE",
+	    "a newline is written \\n");
+	is_str(cli_esc("a\tb\\c"), "a\\tb\\\\c", "tab and backslash");
+	is_str(cli_esc("\033[2J\x7f\x01"), "\\x1b[2J\\x7f\\x01",
+	    "other control characters as \\xNN");
+	a = cli_esc("one\n");
+	b = cli_esc("two\n");
+	is_str(a, "one\\n", "first of two escapes in one message");
+	is_str(b, "two\\n", "second of two escapes in one message");
+}
+
 int
 main(void)
 {
 	identity();
+	escape_in_messages();
 	timeout();
 	events();
 	paths_from_file_and_argv();
