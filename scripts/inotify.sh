@@ -542,10 +542,16 @@ spool_over() {
 # hold back the rest of its target.  When a batch fails in part, everything
 # else has been sent; its names are split in halves that are rerun (with
 # the quick check: what has arrived is not resent), down to the names that
-# fail by themselves, at most QUARANTINE_RUNS runs.  Those go to
+# fail by themselves, at most QUARANTINE_RUNS runs (see q_isolable).  Those go to
 # D/quarantine (logged once), are retried with backoff and after every full
 # sync, and are shown by `syncd status`.
 readonly QUARANTINE_RUNS=32
+
+# q_isolable: the run that ended with RC may have failed on some names
+# only: 23, or 2 (rsync 3.2 ends so on a name longer than PATH_MAX).
+q_isolable() {
+	[[ ${RC} == 23 || ${RC} == 2 ]]
+}
 
 # q_try I D MODE LIST: one quiet run of the names in LIST; fails unless ok.
 q_try() {
@@ -673,7 +679,7 @@ q_retry() {
 		    "have been synced"
 		return 0
 	fi
-	if [[ ${REPLY} == partial ]] && q_isolate "${i}" "${d}" \
+	if [[ ${REPLY} != retry ]] && q_isolate "${i}" "${d}" \
 	    "${d}/quarantine"; then
 		if [[ -s ${d}/quarantine.found ]]; then
 			mv -f -- "${d}/quarantine.found" "${d}/quarantine" ||
@@ -885,10 +891,12 @@ w_parts() {
 w_run() {
 	if ! safe_names "$4"; then
 		spool_error "cannot rewrite $4"
+		RC=
 		CLASS=retry
 		return 0
 	fi
 	if ! source_check "$1" "$2" "$3"; then
+		RC=
 		CLASS=fatal
 		return 0
 	fi
@@ -987,8 +995,7 @@ w_recheck() {
 		return 0
 	fi
 	w_run "${i}" "${d}" recheck "${d}/recheck"
-	[[ ${CLASS} != partial ]] ||
-	    ! q_add "${i}" "${d}" "${d}/recheck" || CLASS=ok
+	! q_isolable || ! q_add "${i}" "${d}" "${d}/recheck" || CLASS=ok
 	if [[ ${CLASS} == ok ]]; then
 		rm -f -- "${d}/recheck"
 		BACKOFF=0
@@ -1068,8 +1075,8 @@ worker() {
 				spool_error "cannot append to recheck"
 			fi
 			w_run "${i}" "${D}" list "${D}/merged"
-			[[ ${CLASS} != partial ]] ||
-			    ! q_add "${i}" "${D}" "${D}/merged" || CLASS=ok
+			! q_isolable || ! q_add "${i}" "${D}" "${D}/merged" ||
+			    CLASS=ok
 			if [[ ${CLASS} == ok ]]; then
 				rm -f -- "${D}/merged" "${D}/merged.since"
 				BACKOFF=0
