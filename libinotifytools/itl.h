@@ -168,8 +168,9 @@ int itl_watch_rename_prefix(struct itl *ctx, const char *oldprefix,
 
 /* Watch path and every directory below it (symlinks not followed below the
  * top).  excl: exact paths not to descend into (trailing '/' ignored),
- * NULL-terminated or NULL.  EACCES/ENOENT/ELOOP on subdirectories are
- * skipped; ENOSPC is returned as such.  Children get their wds before their
+ * NULL-terminated or NULL.  EACCES/ENOENT/ELOOP on subdirectories, and
+ * ENAMETOOLONG of one whose path is past PATH_MAX, are skipped; ENOSPC is
+ * returned as such.  Children get their wds before their
  * parent (post-order, as upstream).  A path that is not a directory is
  * watched as itl_watch_add() would; a symlink given as path is followed and
  * stored with a '/'.  Not atomic: on error, what was added stays. */

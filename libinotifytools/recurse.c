@@ -24,6 +24,14 @@ skippable(int r)
 	return r == -EACCES || r == -ENOENT || r == -ELOOP || r == -ENOTDIR;
 }
 
+/* In the initial walk, a directory whose path is longer than PATH_MAX is
+ * skipped too, as an unreadable one is: the rest of the tree is watched. */
+static int
+walk_skippable(int r)
+{
+	return skippable(r) || r == -ENAMETOOLONG;
+}
+
 /* Is the entry path in ctx->walk excluded?  Exact string, a trailing '/'
  * on the exclusion ignored. */
 static int
@@ -125,7 +133,7 @@ walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
 	r = list_subdirs(ctx, top);
 	if (r < 0) {
 		ctx->names.len = nbase;
-		return drop_fail(ctx, id, !top && skippable(r) ? 0 : r);
+		return drop_fail(ctx, id, !top && walk_skippable(r) ? 0 : r);
 	}
 	for (off = nbase; off < ctx->names.len; off += len + 1) {
 		name = ctx->names.data + off;
@@ -148,7 +156,7 @@ walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
 	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
 	if (wd < 0) {
 		r = -errno;
-		return drop_fail(ctx, id, !top && skippable(r) ? 0 : r);
+		return drop_fail(ctx, id, !top && walk_skippable(r) ? 0 : r);
 	}
 	r = itl_node_bind(ctx, id, wd);
 	if (r < 0)
@@ -168,7 +176,7 @@ fan_walk(struct itl *ctx, uint32_t mask, const char *const *excl, int top)
 		r = list_subdirs(ctx, top);
 	if (r < 0) {
 		ctx->names.len = nbase;
-		return !top && skippable(r) ? 0 : r;
+		return !top && walk_skippable(r) ? 0 : r;
 	}
 	for (off = nbase; r == 0 && off < ctx->names.len; off += len + 1) {
 		len = strlen(ctx->names.data + off);

@@ -22,10 +22,11 @@ export LC_ALL=C
 shopt -s nullglob
 
 readonly PROG=inotify.sh
-readonly EVENTS=close_write,moved_to,moved_from,create,delete,attrib,q_overflow
+readonly EVENTS=close_write,modify,moved_to,moved_from,create,delete,attrib,q_overflow
 readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
 EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
-FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT "
+FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT \
+ALLOW_EMPTY_SOURCE MAX_DELETE BACKUP_DIR SPOOL_MAX WRITE_CHECK_INTERVAL "
 
 # Set by `make install` to $(sysconfdir)/syncd.conf.
 SYNCD_CONF_DEFAULT=/etc/syncd.conf
@@ -161,8 +162,10 @@ config_defaults() {
 		[RSYNC_RSH]='' [RSYNC_BIN]="${RSYNC:-rsync}" [EXCLUDE]='' 
 		[DELETE]=yes [SETTLE_MS]=200 [BATCH_MAX]=5000
 		[SPOOL_DIR]=/var/spool/syncd [PID_FILE]=/run/syncd.pid
-		[LOG_FILE]=syslog [FULL_SYNC_INTERVAL]=0 [RETRY_MAX]=300
+		[LOG_FILE]=syslog [FULL_SYNC_INTERVAL]=86400 [RETRY_MAX]=300
 		[RSYNC_TIMEOUT]=120 [CONNECT_TIMEOUT]=10 [STOP_TIMEOUT]=60
+		[ALLOW_EMPTY_SOURCE]=no [MAX_DELETE]='' [BACKUP_DIR]=''
+		[SPOOL_MAX]=262144 [WRITE_CHECK_INTERVAL]=2
 	)
 }
 
@@ -273,9 +276,9 @@ config_readable() {
 # line that set it ("FILE:LINE: MSG"; "FILE: MSG" for a default).
 bad() {
 	local at=${CONFIG_FILE}
-	[[ -n $1 ]] || die "$2"
+	[[ -n $1 ]] || die "${*:2}"
 	[[ -z ${C_LINE[$1]:-} ]] || at+=:${C_LINE[$1]}
-	die "${at}: $2"
+	die "${at}: ${*:2}"
 }
 
 # uint KEY MIN: the value of KEY must be a decimal integer >= MIN.
@@ -354,6 +357,7 @@ config_check() {
 	done
 	command -v -- "${C[RSYNC_BIN]}" >/dev/null ||
 	    bad RSYNC_BIN "RSYNC_BIN ${C[RSYNC_BIN]}: not found"
+	config_check_guards
 }
 
 # source_parent_check: the directories above SOURCE (as written) are
@@ -394,6 +398,24 @@ state_file() {
 		bad "$1" "$1 ${f}: not a regular file"
 	fi
 	secure_path "$1" "$1" "${f}" strict
+}
+
+# config_check_guards: the keys that keep a target from being wiped and the
+# spool bounded.
+config_check_guards() {
+	case ${C[ALLOW_EMPTY_SOURCE]} in
+	yes|no) ;;
+	*) bad ALLOW_EMPTY_SOURCE "ALLOW_EMPTY_SOURCE must be yes or no:" \
+	    "'${C[ALLOW_EMPTY_SOURCE]}'" ;;
+	esac
+	[[ -z ${C[MAX_DELETE]} ]] || uint MAX_DELETE 0
+	if [[ ${C[BACKUP_DIR]} == *[![:alnum:]._/-]* || ${C[BACKUP_DIR]} == */ ||
+	    ${C[BACKUP_DIR]} == ../* || ${C[BACKUP_DIR]} == */../* ]]; then
+		bad BACKUP_DIR "BACKUP_DIR must be a plain path without '..' or a" \
+		    "trailing '/': '${C[BACKUP_DIR]}'"
+	fi
+	uint SPOOL_MAX 64
+	uint WRITE_CHECK_INTERVAL 0
 }
 
 # config_load FILE: defaults, then the file, then validation.
@@ -445,8 +467,8 @@ spool_setup() {
 # MODE is full, list or recheck (a list with the quick check).
 rsync_argv() {
 	local t=${TARGET_LIST[$1]}
-	ARGV=("${C[RSYNC_BIN]}" ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"}
-	    -r -s --stats)
+	ARGV=(${NOFOLLOW_A[@]+"${NOFOLLOW_A[@]}"} "${C[RSYNC_BIN]}"
+	    ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"} -r -s --stats)
 	target_kind "${t}"
 	case ${REPLY} in
 	daemon)
@@ -462,6 +484,7 @@ rsync_argv() {
 	(( C[RSYNC_TIMEOUT] == 0 )) || ARGV+=("--timeout=${C[RSYNC_TIMEOUT]}")
 	ARGV+=(${EXCLUDE_A[@]+"${EXCLUDE_A[@]}"})
 	[[ ${C[DELETE]} == no ]] || ARGV+=(--delete)
+	rsync_guards
 	if [[ $2 != full ]]; then
 		# The names are known to have changed: no quick check (a
 		# rewrite of the same size within the same second would
@@ -477,14 +500,366 @@ rsync_argv() {
 	ARGV+=(-- ./ "${t%/}/")
 }
 
+# rsync_guards: add MAX_DELETE and BACKUP_DIR to ARGV.  Deleted and
+# replaced files go to BACKUP_DIR/YYYY-MM-DD on the target (relative to the
+# target's root unless absolute), which --delete leaves alone.
+rsync_guards() {
+	local day
+	if [[ ${C[DELETE]} == yes && -n ${C[MAX_DELETE]} ]]; then
+		ARGV+=("--max-delete=${C[MAX_DELETE]}")
+	fi
+	[[ -n ${C[BACKUP_DIR]} ]] || return 0
+	printf -v day '%(%Y-%m-%d)T' -1
+	[[ ${C[BACKUP_DIR]} == /* ]] ||
+	    ARGV+=("--filter=P /${C[BACKUP_DIR]#./}/")
+	ARGV+=(--backup "--backup-dir=${C[BACKUP_DIR]}/${day}")
+}
+
 # rsync_class RC: set REPLY to ok, partial, fatal or retry.
 rsync_class() {
 	case $1 in
 	0|24)	REPLY=ok ;;	# 24: vanished, a later event covers it
 	23)	REPLY=partial ;;
-	1|2|3|4) REPLY=fatal ;;
+	1|2|3|4|25) REPLY=fatal ;;	# 25: stopped at MAX_DELETE
 	*)	REPLY=retry ;;
 	esac
+}
+
+# --- source side safety ----------------------------------------------------
+
+# Every rsync runs in a mount namespace of its own where the pinned SOURCE
+# (the working directory) is bind-mounted with nosymfollow on the spool's
+# run/src, and rsync starts there: the kernel follows no symlink inside
+# SOURCE, so a directory swapped for a symlink during a run yields an
+# error, never the symlink's target; nor is SOURCE's path resolved again.
+# Runs the command given after the mount point.
+# shellcheck disable=SC2016 # expanded by the namespace's shell
+readonly NOFOLLOW_SH='mount --bind -- . "$1" &&
+mount -o remount,bind,nosymfollow -- "$1" && cd -- "$1" && shift &&
+exec "$@"'
+NOFOLLOW_A=()
+
+# nofollow_setup: use the namespace if this system allows it (root, Linux
+# 5.10 or later), else warn once.
+nofollow_setup() {
+	mkdir -p -m 0700 -- "${C[SPOOL_DIR]}/run/src"
+	NOFOLLOW_A=(unshare -m --propagation private -- "${BASH}" -c
+	    "${NOFOLLOW_SH}" "${PROG}" "${C[SPOOL_DIR]}/run/src")
+	if ! "${NOFOLLOW_A[@]}" true >/dev/null 2>&1; then
+		NOFOLLOW_A=()
+		log warning "cannot mount SOURCE nosymfollow in a namespace" \
+		    "of rsync's own (needs root and Linux 5.10): names are" \
+		    "only checked before each run"
+	fi
+}
+
+# safe_names LIST: no name is synced through a symlink.  A name below a
+# directory that is now a symlink or no directory at all (replaced since
+# the event) is replaced by that topmost non-directory, which rsync then
+# sends as what it is.  Rewrites LIST if a name changed; fails if LIST
+# cannot be written.
+safe_names() {
+	local list=$1 name dir rest p top ok_dir=/ n=0
+	local -a names out=()
+	local -A seen=()
+	mapfile -d '' -t names <"${list}" || return 1
+	for name in ${names[@]+"${names[@]}"}; do
+		dir=${name%/*}
+		if [[ ${dir} == "${name}" || ${dir} == "${ok_dir}" ]]; then
+			out+=("${name}")
+			continue
+		fi
+		top=
+		p=
+		rest=${dir}
+		while [[ -n ${rest} ]]; do
+			p=${p:+${p}/}${rest%%/*}
+			[[ ${rest} == */* ]] && rest=${rest#*/} || rest=
+			if [[ -L ${C[SOURCE]}/${p} || ! -d ${C[SOURCE]}/${p} ]]
+			then
+				top=${p}
+				break
+			fi
+		done
+		if [[ -z ${top} ]]; then
+			ok_dir=${dir}
+			out+=("${name}")
+		elif [[ -z ${seen[${top}]:-} ]]; then
+			seen[${top}]=1
+			out+=("${top}")
+			n=$(( n + 1 ))
+		else
+			n=$(( n + 1 ))
+		fi
+	done
+	(( n )) || return 0
+	log notice "${n} name(s) below a symlink or a replaced directory:" \
+	    "syncing that entry itself instead"
+	printf '%s\0' ${out[@]+"${out[@]}"} >"${list}.safe" &&
+	    mv -f -- "${list}.safe" "${list}"
+}
+
+# source_id: set REPLY to SOURCE's identity: file system type and id, and
+# the directory's inode.  An unmounted or different file system differs.
+source_id() {
+	local fs ino
+	fs=$(stat -f -c '%t:%i' -- "${C[SOURCE]}" 2>/dev/null) || fs=none
+	ino=$(stat -c '%i' -- "${C[SOURCE]}" 2>/dev/null) || ino=none
+	REPLY=${fs}:${ino}
+}
+
+# source_empty: SOURCE holds nothing.
+source_empty() {
+	local -a e
+	e=("${C[SOURCE]}"/* "${C[SOURCE]}"/.[!.]* "${C[SOURCE]}"/..?*)
+	(( ${#e[@]} == 0 ))
+}
+
+# target_empty I: target I holds nothing (or cannot be listed: then the
+# sync itself will report why).
+target_empty() {
+	local t=${TARGET_LIST[$1]} n
+	local -a e
+	target_kind "${t}"
+	if [[ ${REPLY} == local ]]; then
+		e=("${t%/}"/* "${t%/}"/.[!.]* "${t%/}"/..?*)
+		(( ${#e[@]} == 0 ))
+		return
+	fi
+	rsync_argv "$1" full
+	n=$("${ARGV[@]:0:${#ARGV[@]}-3}" --list-only --no-recursive --dirs \
+	    -- "${t%/}/" </dev/null 2>/dev/null |
+	    grep -c '^[-dlcbps][-rwxsStT]\{9\}') || true
+	(( ${n:-0} <= 1 ))	# the listing's "." line
+}
+
+# source_check I D MODE: refuse a run that could wipe target I: SOURCE is
+# not the file system of the first full sync (unmounted, another disk), or
+# SOURCE is empty while the target is not and deletions are on.  Records
+# the identity at the first successful full sync (see source_record).
+# Logs one error per refusal reason, in D/refused until it passes.
+source_check() {
+	local i=$1 d=$2 mode=$3 want='' why=''
+	source_id
+	[[ ! -r ${d}/source.id ]] || read -r want <"${d}/source.id" || true
+	if [[ -n ${want} && ${want} != "${REPLY}" ]]; then
+		why="SOURCE ${C[SOURCE]} is not the file system of the first"
+		why+=" full sync (was ${want}, now ${REPLY}: unmounted or"
+		why+=" replaced?); not syncing; remove ${d}/source.id to"
+		why+=" accept it"
+	elif [[ ${mode} == full && ${C[DELETE]} == yes &&
+	    ${C[ALLOW_EMPTY_SOURCE]} == no ]] && source_empty &&
+	    ! target_empty "${i}"; then
+		why="SOURCE ${C[SOURCE]} is empty but the target is not;"
+		why+=" not syncing (set ALLOW_EMPTY_SOURCE=yes to allow it)"
+	fi
+	if [[ -z ${why} ]]; then
+		rm -f -- "${d}/refused"
+		return 0
+	fi
+	if [[ ! -e ${d}/refused ]] || [[ $(<"${d}/refused") != "${why}" ]]
+	then
+		log err "target=${TARGET_LIST[i]}: ${why}"
+		printf '%s\n' "${why}" >"${d}/refused" || true
+	fi
+	printf '%(%Y-%m-%dT%H:%M:%S)T %s refused: %s\n' -1 "${mode}" \
+	    "${why}" >"${d}/last_error" || true
+	return 1
+}
+
+# source_record D: after a successful full sync, remember SOURCE's
+# identity if this is the first.
+source_record() {
+	[[ ! -e $1/source.id ]] || return 0
+	source_id
+	if ! printf '%s\n' "${REPLY}" >"$1/source.id.new" ||
+	    ! mv -f -- "$1/source.id.new" "$1/source.id"; then
+		spool_error "cannot record SOURCE's identity"
+	fi
+}
+
+# --- spool errors and quarantine -------------------------------------------
+
+# spool_error MSG: a spool write or merge failed: log it once (until the
+# spool works again) and want a full sync, which covers whatever was lost.
+spool_error() {
+	: >"${D}/full" 2>/dev/null || true
+	(( SPOOL_ERR )) && return 0
+	SPOOL_ERR=1
+	log err "spool ${D}: $*; a full sync is scheduled"
+}
+
+# spool_ok: the spool works (again).
+spool_ok() {
+	(( SPOOL_ERR )) || return 0
+	SPOOL_ERR=0
+	log notice "spool ${D} works again"
+}
+
+# spool_over D FILE...: the files exceed SPOOL_MAX (KiB) together.
+spool_over() {
+	local d=$1 sz sum=0
+	shift
+	while read -r sz; do
+		sum=$(( sum + sz ))
+	done < <(stat -c '%s' -- "$@" 2>/dev/null)
+	(( sum > C[SPOOL_MAX] * 1024 ))
+}
+
+# A name that keeps failing (rsync exit status 23: a name rsync rejects, one
+# swapped for a symlink during the run, too long for the target) must not
+# hold back the rest of its target.  When a batch fails in part, everything
+# else has been sent; its names are split in halves that are rerun (with
+# the quick check: what has arrived is not resent), down to the names that
+# fail by themselves, at most QUARANTINE_RUNS runs (see q_isolable).  Those go to
+# D/quarantine (logged once), are retried with backoff and after every full
+# sync, and are shown by `syncd status`.
+readonly QUARANTINE_RUNS=32
+
+# q_isolable: the run that ended with RC may have failed on some names
+# only: 23, or 2 (rsync 3.2 ends so on a name longer than PATH_MAX).
+q_isolable() {
+	[[ ${RC} == 23 || ${RC} == 2 ]]
+}
+
+# q_try I D MODE LIST: one quiet run of the names in LIST; fails unless ok.
+q_try() {
+	local rc=0
+	rsync_argv "$1" "$3" "$4"
+	"${ARGV[@]}" >/dev/null 2>"$2/quarantine.err" </dev/null || rc=$?
+	rsync_class "${rc}"
+	[[ ${REPLY} == ok ]]
+}
+
+# q_isolate I D LIST: LIST failed in part: write the names that fail by
+# themselves (or, once the runs are used up, the groups still failing) to
+# D/quarantine.found.
+q_isolate() {
+	local i=$1 d=$2 g n h k runs=0 seq=0
+	local -a todo names
+	: >"${d}/quarantine.found" || return 1
+	cp -f -- "$3" "${d}/q.0" || return 1
+	todo=("${d}/q.0")
+	while (( ${#todo[@]} )); do
+		g=${todo[-1]}
+		unset 'todo[-1]'
+		mapfile -d '' -t names <"${g}"
+		n=${#names[@]}
+		rm -f -- "${g}"
+		if (( n <= 1 || runs + 2 > QUARANTINE_RUNS )); then
+			(( n == 0 )) || printf '%s\0' "${names[@]}" \
+			    >>"${d}/quarantine.found" || return 1
+			continue
+		fi
+		h=$(( n / 2 ))
+		for k in 0 1; do
+			seq=$(( seq + 1 ))
+			if (( k == 0 )); then
+				printf '%s\0' "${names[@]:0:h}" >"${d}/q.${seq}"
+			else
+				printf '%s\0' "${names[@]:h}" >"${d}/q.${seq}"
+			fi || return 1
+			runs=$(( runs + 1 ))
+			if q_try "${i}" "${d}" recheck "${d}/q.${seq}"; then
+				rm -f -- "${d}/q.${seq}"
+			else
+				todo+=("${d}/q.${seq}")
+			fi
+		done
+	done
+}
+
+# q_log I D: log the names of D/quarantine.found that are new to the
+# quarantine (at most 5, then their number).
+q_log() {
+	local i=$1 d=$2 name n=0
+	local -A old=()
+	local -a found
+	if [[ -e ${d}/quarantine ]]; then
+		mapfile -d '' -t found <"${d}/quarantine"
+		for name in ${found[@]+"${found[@]}"}; do
+			old[${name}]=1
+		done
+	fi
+	mapfile -d '' -t found <"${d}/quarantine.found"
+	for name in ${found[@]+"${found[@]}"}; do
+		[[ -z ${old[${name}]:-} ]] || continue
+		n=$(( n + 1 ))
+		(( n <= 5 )) || continue
+		printf -v name '%q' "${name}"
+		log err "target=${TARGET_LIST[i]}: quarantined ${name}" \
+		    "(keeps failing; retried with backoff and by full syncs)"
+	done
+	(( n <= 5 )) || log err "target=${TARGET_LIST[i]}: $(( n - 5 ))" \
+	    "more name(s) quarantined"
+	if [[ -s ${d}/quarantine.err ]]; then
+		IFS= read -r name <"${d}/quarantine.err" || true
+		printf -v name '%q' "${name}"
+		(( n == 0 )) || log err "target=${TARGET_LIST[i]}: rsync: ${name}"
+	fi
+}
+
+# q_add I D LIST: after a partial failure of LIST, quarantine the names
+# that fail.  Fails (the batch then fails as a whole) if the spool cannot
+# hold them.
+q_add() {
+	local i=$1 d=$2
+	if ! q_isolate "${i}" "${d}" "$3"; then
+		rm -f -- "${d}"/q.*
+		spool_error "cannot write the quarantine"
+		return 1
+	fi
+	q_log "${i}" "${d}"
+	if [[ -s ${d}/quarantine.found ]]; then
+		local -a in=("${d}/quarantine.found")
+		[[ ! -e ${d}/quarantine ]] || in+=("${d}/quarantine")
+		if ! sort -zu -o "${d}/quarantine.new" -- "${in[@]}" ||
+		    ! mv -f -- "${d}/quarantine.new" "${d}/quarantine"; then
+			spool_error "cannot write the quarantine"
+			return 1
+		fi
+		(( Q_NEXT > EPOCHSECONDS )) || q_failed
+	fi
+	rm -f -- "${d}/quarantine.found"
+}
+
+# q_failed: schedule the next retry of the quarantine with backoff.
+q_failed() {
+	Q_BACKOFF=$(( Q_BACKOFF ? Q_BACKOFF * 2 : 1 ))
+	(( Q_BACKOFF <= C[RETRY_MAX] )) || Q_BACKOFF=${C[RETRY_MAX]}
+	Q_NEXT=$(( EPOCHSECONDS + Q_BACKOFF ))
+}
+
+# q_retry I D: retry the quarantined names when due; those that pass now
+# leave it.  Fails if there was nothing to do.
+q_retry() {
+	local i=$1 d=$2
+	[[ -e ${d}/quarantine && -z ${FULL_PID} ]] || return 1
+	(( EPOCHSECONDS >= Q_NEXT )) || return 1
+	if ! safe_names "${d}/quarantine"; then
+		spool_error "cannot write the quarantine"
+		q_failed
+		return 0
+	fi
+	if q_try "${i}" "${d}" list "${d}/quarantine"; then
+		rm -f -- "${d}/quarantine" "${d}/quarantine.err"
+		Q_BACKOFF=0
+		log notice "target=${TARGET_LIST[i]}: the quarantined names" \
+		    "have been synced"
+		return 0
+	fi
+	if [[ ${REPLY} != retry ]] && q_isolate "${i}" "${d}" \
+	    "${d}/quarantine"; then
+		if [[ -s ${d}/quarantine.found ]]; then
+			mv -f -- "${d}/quarantine.found" "${d}/quarantine" ||
+			    spool_error "cannot write the quarantine"
+		else
+			rm -f -- "${d}/quarantine" "${d}/quarantine.found"
+		fi
+	fi
+	rm -f -- "${d}"/q.*
+	[[ ! -e ${d}/quarantine ]] || q_failed
+	return 0
 }
 
 # --- worker: one per target ------------------------------------------------
@@ -502,24 +877,42 @@ rsync_class() {
 
 # w_merge D: fold queued batches into D/merged.  Fails if nothing pending.
 # Only the batches seen by the glob are removed: a batch published while
-# sort runs stays queued for the next run.
+# sort runs stays queued for the next run.  If the merge fails (a full
+# spool), the queued batches stay and a full sync is wanted; past
+# SPOOL_MAX, the names are dropped and a full sync covers them.
 w_merge() {
-	local d=$1 f since=
+	local d=$1 f since='' err
 	local -a queued=("${d}"/queue/[0-9]*) inputs
 	if (( ${#queued[@]} == 0 )); then
 		[[ -e ${d}/merged ]]
 		return
 	fi
+	inputs=("${queued[@]}")
+	[[ ! -e ${d}/merged ]] || inputs+=("${d}/merged")
+	if spool_over "${d}" "${inputs[@]}"; then
+		rm -f -- "${queued[@]}" "${d}/merged" "${d}/merged.since"
+		: >"${d}/full" 2>/dev/null || true
+		log err "spool ${d}: more than SPOOL_MAX=${C[SPOOL_MAX]} KiB" \
+		    "of names queued: dropped; a full sync is scheduled"
+		return 1
+	fi
 	f=${queued[0]##*/}
 	[[ ! -e ${d}/merged.since ]] || read -r since <"${d}/merged.since"
 	if [[ -z ${since} ]] || (( ${f%%.*} < since )); then
-		printf '%s\n' "${f%%.*}" >"${d}/merged.since"
+		if ! printf '%s\n' "${f%%.*}" >"${d}/merged.since"; then
+			spool_error "cannot write merged.since"
+			return 1
+		fi
 	fi
-	inputs=("${queued[@]}")
-	[[ ! -e ${d}/merged ]] || inputs+=("${d}/merged")
-	sort -zu -o "${d}/merged.new" -- "${inputs[@]}"
-	mv -f -- "${d}/merged.new" "${d}/merged"
+	if ! err=$(sort -zu -o "${d}/merged.new" -- "${inputs[@]}" 2>&1) ||
+	    ! mv -f -- "${d}/merged.new" "${d}/merged"; then
+		rm -f -- "${d}/merged.new"
+		spool_error "cannot merge the queue (${err:-mv failed});" \
+		    "its batches are kept"
+		return 1
+	fi
 	rm -f -- "${queued[@]}"
+	spool_ok
 }
 
 # w_stats OUT: set FILES_SENT and BYTES from rsync --stats output (the
@@ -589,12 +982,19 @@ w_end() {
 			log "${level}" "target=${TARGET_LIST[i]}: ${err}"
 		done < <(head -n 5 -- "${d}/$4.err")
 	fi
+	if [[ ${RC} == 25 ]]; then
+		log err "target=${TARGET_LIST[i]}: more than" \
+		    "MAX_DELETE=${C[MAX_DELETE]} deletions: the rest were not" \
+		    "deleted; check SOURCE"
+	fi
 	if [[ ${CLASS} == ok ]]; then
-		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok"
+		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok" ||
+		    spool_error "cannot write last_ok"
 		rm -f -- "${d}/last_error"
 	else
 		printf '%(%Y-%m-%dT%H:%M:%S)T %s rc=%s (%s)\n' -1 "${mode}" \
-		    "${RC}" "${CLASS}" >"${d}/last_error"
+		    "${RC}" "${CLASS}" >"${d}/last_error" ||
+		    spool_error "cannot write last_error"
 	fi
 }
 
@@ -658,6 +1058,17 @@ w_parts() {
 # w_run I D MODE [LIST]: one rsync run in the foreground (see w_start);
 # a big batch in parts (see w_parts).
 w_run() {
+	if ! safe_names "$4"; then
+		spool_error "cannot rewrite $4"
+		RC=
+		CLASS=retry
+		return 0
+	fi
+	if ! source_check "$1" "$2" "$3"; then
+		RC=
+		CLASS=fatal
+		return 0
+	fi
 	w_start "$@"
 	if [[ $3 == list ]] && (( PARTS > 1 && RUN_NAMES >= PART_MIN )); then
 		w_parts "$1" "$2" "$4"
@@ -679,6 +1090,11 @@ w_run() {
 
 # w_full_start I D: start a full sync of target I in the background.
 w_full_start() {
+	if ! source_check "$1" "$2" full; then
+		: >"$2/full" 2>/dev/null || true
+		w_failed
+		return 0
+	fi
 	w_start "$1" "$2" full
 	FULL_T0=${RUN_T0}
 	rm -f -- "$2/full.rc" "$2/full.rc.new"
@@ -711,11 +1127,16 @@ w_full_end() {
 	w_end "${i}" "${d}" full full
 	now=${EPOCHSECONDS}
 	last_full=${now}
-	if [[ ${CLASS} != ok ]]; then
-		: >"${d}/full"
+	Q_NEXT=0
+	if [[ ${CLASS} == ok ]]; then
+		source_record "${d}"
+	elif [[ ${CLASS} != partial ]]; then
+		: >"${d}/full" 2>/dev/null || true
 		w_failed
 		return 0
 	fi
+	# A partial failure (23) is done: what failed waits for the next
+	# full sync, the rest of the target is in step.
 	BACKOFF=0
 	NEXT_TRY=0
 	# Back off repeated full syncs (overflow storms): 1 s, 2 s, ...
@@ -737,8 +1158,13 @@ w_full_end() {
 w_recheck() {
 	local i=$1 d=$2
 	[[ -z ${FULL_PID} && ! -e ${d}/full && -e ${d}/recheck ]] || return 1
-	sort -zu -o "${d}/recheck" -- "${d}/recheck"
+	if ! sort -zu -o "${d}/recheck" -- "${d}/recheck"; then
+		rm -f -- "${d}/recheck"
+		spool_error "cannot sort recheck"
+		return 0
+	fi
 	w_run "${i}" "${d}" recheck "${d}/recheck"
+	! q_isolable || ! q_add "${i}" "${d}" "${d}/recheck" || CLASS=ok
 	if [[ ${CLASS} == ok ]]; then
 		rm -f -- "${d}/recheck"
 		BACKOFF=0
@@ -785,6 +1211,9 @@ worker() {
 	BACKOFF=0
 	NEXT_TRY=0
 	FULL_PID=
+	SPOOL_ERR=0
+	Q_BACKOFF=0
+	Q_NEXT=0
 	# As many parts as processors (at most 4), of 200 names or more.
 	PARTS=$(nproc 2>/dev/null) || PARTS=1
 	[[ ${PARTS} =~ ^[1-9][0-9]*$ ]] || PARTS=1
@@ -810,10 +1239,13 @@ worker() {
 		fi
 		now=${EPOCHSECONDS}
 		if (( now >= NEXT_TRY || final == 1 )) && w_merge "${D}"; then
-			if [[ -n ${FULL_PID} ]]; then
-				cat -- "${D}/merged" >>"${D}/recheck"
+			if [[ -n ${FULL_PID} ]] &&
+			    ! cat -- "${D}/merged" >>"${D}/recheck"; then
+				spool_error "cannot append to recheck"
 			fi
 			w_run "${i}" "${D}" list "${D}/merged"
+			! q_isolable || ! q_add "${i}" "${D}" "${D}/merged" ||
+			    CLASS=ok
 			if [[ ${CLASS} == ok ]]; then
 				rm -f -- "${D}/merged" "${D}/merged.since"
 				BACKOFF=0
@@ -828,6 +1260,7 @@ worker() {
 			continue
 		fi
 		(( QUIT )) && break
+		q_retry "${i}" "${D}" && continue
 		if [[ -n ${FULL_PID} ]]; then
 			w_wait 0.05	# poll for its end
 			continue
@@ -847,6 +1280,9 @@ worker() {
 		else
 			timeout=3600
 		fi
+		(( timeout > 0 )) || timeout=1
+		[[ ! -e ${D}/quarantine ]] || (( Q_NEXT - now >= timeout )) ||
+		    timeout=$(( Q_NEXT - now ))
 		(( timeout > 0 )) || timeout=1
 		w_wait "${timeout}"
 	done
@@ -977,6 +1413,7 @@ stderr_logger() {
 		"Watching new directory "*) ;;	# -m -r chatter
 		*) log warning "inotifywait: ${line}" ;;
 		esac
+		unwatched_note "${line}"
 	done
 }
 
@@ -1141,6 +1578,7 @@ watcher_restart() {
 		(( STOP == 0 )) || return 1
 		delay=$(( delay < 60 ? delay * 2 : 60 ))
 	done
+	unwatched_scan
 	full_all
 }
 
@@ -1191,7 +1629,7 @@ reload_check() {
 # ev_fast: read the names that are there from the current chunk, at most
 # 256 so that the batch deadline is checked.  The hot path, inlined.
 ev_fast() {
-	local name n=0
+	local name n=0 last=
 	[[ -n ${EV_FD} ]] || return 0
 	while IFS= read -r -d '' -u "${EV_FD}" name; do
 		if [[ -n ${EV_PART} ]]; then
@@ -1199,9 +1637,12 @@ ev_fast() {
 			EV_PART=
 		fi
 		if [[ ${name} == ./?* ]]; then
+			# The writes of one file: one name per batch.
+			[[ ${name} != "${last}" ]] || continue
+			last=${name}
 			(( NB )) || BATCH_T0=${EPOCHREALTIME/./}
 			BATCH[NB++]=${name:2}
-			(( NB < C[BATCH_MAX] )) || publish
+			(( NB < C[BATCH_MAX] )) || { publish; last=; }
 		else
 			name_add "${name}"
 			(( !OVERFLOW )) || return 0
@@ -1209,6 +1650,100 @@ ev_fast() {
 		(( ++n < 256 )) || return 0
 	done
 	EV_PART+=${name}
+}
+
+# --- what inotify does not see ---------------------------------------------
+
+# A directory whose path is longer than PATH_MAX cannot be watched (nor
+# synced by rsync): inotifywait skips it.  unwatched_scan counts such
+# directories in the background after each start of the watcher, logs one
+# warning and leaves the count in RUN/unwatched for `syncd status`; a new
+# directory that could not be watched (unwatched_note) is counted in
+# RUN/unwatched.runtime and gets a full sync.
+unwatched_scan() {
+	rm -f -- "${RUN}/unwatched" "${RUN}/unwatched.runtime"
+	(
+		close_inherited
+		local n first
+		cd -- "${C[SOURCE]}" || exit 0
+		{ read -r n && IFS= read -r first; } < <(nice -n 10 -- \
+		    find . -type d -printf '%p\0' 2>/dev/null |
+		    awk -v RS='\0' 'length($0) >= 4096 {
+			if (!n++) f = substr($0, 1, 60) "..."
+		    } END { print n + 0; print f }') || exit 0
+		printf '%d\n' "${n}" >"${RUN}/unwatched" || true
+		(( n )) || exit 0
+		printf -v first '%q' "${first}"
+		log warning "${n} director(y/ies) in ${C[SOURCE]} not watched:" \
+		    "path longer than PATH_MAX (e.g. ${first})"
+	) </dev/null >/dev/null 2>&1 &
+}
+
+# unwatched_note LINE: a line of inotifywait's stderr, seen by the logger.
+unwatched_note() {
+	case $1 in
+	"Couldn't watch new directory "*)
+		printf '1\n' >>"${RUN}/unwatched.runtime" || true
+		: >"${RUN}/resync" || true
+		;;
+	esac
+}
+
+# A write through a shared mmap raises no inotify event (only the mtime
+# changes), and a file kept open never gets its CLOSE_WRITE.  Every
+# WRITE_CHECK_INTERVAL seconds writers_check looks at the files in SOURCE
+# that a process holds open for writing (a descriptor or a mapping of
+# one): a file whose size or mtime changed since the last look, or that is
+# seen first with an mtime after the previous look, joins the batch.
+declare -A WRITERS=()	# path -> size:mtime at the last look
+WRITERS_NEXT=0
+WRITERS_T=0
+
+writers_check() {
+	local now=${EPOCHSECONDS} rec path st pat mt
+	local -a paths
+	local -A cur=()
+	(( C[WRITE_CHECK_INTERVAL] && now >= WRITERS_NEXT )) || return 0
+	WRITERS_NEXT=$(( now + C[WRITE_CHECK_INTERVAL] ))
+	pat=${C[SOURCE]//\\/\\\\}
+	pat=${pat//\*/\\*}
+	pat=${pat//\?/\\?}
+	pat=${pat//\[/\\[}
+	mapfile -d '' -t paths < <(find /proc/[0-9]*/fd /proc/[0-9]*/map_files \
+	    -mindepth 1 -maxdepth 1 -type l -perm -u=w -lname "${pat}/*" \
+	    -printf '%l\0' 2>/dev/null | sort -zu)
+	if (( ${#paths[@]} )); then
+		while IFS= read -r -d '' rec; do
+			st=${rec%%:*}
+			rec=${rec#*:}
+			mt=${rec%%:*}
+			path=${rec#*:}
+			st+=:${mt}
+			cur[${path}]=${st}
+			if [[ -n ${WRITERS[${path}]:-} ]]; then
+				[[ ${WRITERS[${path}]} != "${st}" ]] || continue
+			elif (( !WRITERS_T || ${mt%.*} < WRITERS_T - 1 )); then
+				continue
+			fi
+			name_add "./${path#"${C[SOURCE]}/"}"
+		done < <(stat --printf '%s:%.9Y:%n\0' -- "${paths[@]}" \
+		    2>/dev/null)
+	fi
+	WRITERS=()
+	for path in "${!cur[@]}"; do
+		WRITERS[${path}]=${cur[${path}]}
+	done
+	WRITERS_T=${now}
+}
+
+# collect_checks: between reads, the checks of what inotify does not see.
+collect_checks() {
+	if [[ -e ${RUN}/resync ]]; then
+		rm -f -- "${RUN}/resync"
+		log warning "a new directory could not be watched: full resync"
+		full_all
+	fi
+	writers_check
 }
 
 # collect: read names into batches until stopped.
@@ -1257,6 +1792,7 @@ collect() {
 		fi
 		pause "${rem}"
 		reload_check
+		collect_checks
 	done
 	publish
 }
@@ -1390,6 +1926,7 @@ main() {
 		PDEATH=(setpriv --pdeathsig TERM --)
 	fi
 	spool_setup
+	nofollow_setup
 	RUN=${C[SPOOL_DIR]}/run
 	exec {LOCK_FD}>"${C[SPOOL_DIR]}/lock"
 	if ! flock -n "${LOCK_FD}"; then
@@ -1409,6 +1946,7 @@ main() {
 	trap 'RELOAD=1' HUP
 	trap 'pid_file_remove' EXIT
 	watcher_start || die "inotifywait failed on ${C[SOURCE]}"
+	unwatched_scan
 	[[ -z ${C[PID_FILE]} ]] || pid_file_write
 	for i in "${!TARGET_LIST[@]}"; do
 		worker_start "${i}"

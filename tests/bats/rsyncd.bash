@@ -215,3 +215,49 @@ impostor_start() {
 	IMPOSTOR_PID=$!
 	wait_for 10 named "${IMPOSTOR_PID}" "$1"
 }
+
+# rsync327: set RSYNC327 to Debian 12's original rsync 3.2.7, fetched once
+# with apt-get download and dpkg-deb -x into the build tree (a fresh Debian
+# 12 has no copy of it); several test files may ask at once.
+rsync327() {
+	local dir=${top_builddir}/tests/cache/rsync-3.2.7 tmp
+	RSYNC327=${dir}/usr/bin/rsync
+	export RSYNC327
+	mkdir -p "${top_builddir}/tests/cache"
+	(
+		flock 9
+		[[ -x ${RSYNC327} ]] && exit 0
+		tmp=$(mktemp -d)
+		chmod 755 "${tmp}"
+		cd "${tmp}" || exit 1
+		apt-get download -q rsync=3.2.7-1+deb12u6 >/dev/null 2>&1 || {
+			apt-get update -q >/dev/null 2>&1
+			apt-get download -q rsync=3.2.7-1+deb12u6 >&2
+		} || exit 1
+		rm -rf "${dir}.new"
+		dpkg-deb -x rsync_3.2.7-1+deb12u6_*.deb "${dir}.new" &&
+		    mv "${dir}.new" "${dir}"
+		rc=$?
+		rm -rf "${tmp}"
+		exit "${rc}"
+	) 9>"${top_builddir}/tests/cache/rsync-3.2.7.lock"
+	"${RSYNC327}" --version | grep -q 'version 3\.2\.7'
+}
+
+# attacker CMD ARG...: run the shell command CMD as the unprivileged user
+# 65534, with ARG... as $1...
+attacker() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	    bash -c "set -e; $1" attacker "${@:2}"
+}
+
+# attacker_dirs DIR: let user 65534 reach DIR (and own it).
+attacker_dirs() {
+	local p=$1
+	mkdir -p "$1"
+	chown 65534:65534 "$1"
+	while [[ ${p} != / ]]; do
+		p=$(dirname "${p}")
+		chmod o+x "${p}"
+	done
+}
