@@ -80,6 +80,8 @@ const struct itl_reader itl_inotify_reader = {
 	.resolve = in_resolve,
 	.overflow = itl_recurse_resync,
 	.own_events = 1,
+	.cookies = 1,
+	.rows_by_name = 0,
 };
 
 /* ---- the context ---------------------------------------------------------- */

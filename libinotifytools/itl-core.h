@@ -127,6 +127,12 @@ struct itl_reader {
 	void (*overflow)(struct itl *);
 	/* Our own reads of a new directory reach us as events. */
 	int own_events;
+	/* MOVED_FROM and MOVED_TO carry the cookie that pairs them. */
+	int cookies;
+	/* An entry's events are counted on a row of its own, named by the
+	 * directory's path and the entry's name, as upstream's fanotify
+	 * mode (a watch per name) counts them. */
+	int rows_by_name;
 };
 extern const struct itl_reader itl_inotify_reader, itl_fanotify_reader;
 

@@ -797,6 +797,10 @@ moved_to(struct itl *ctx, struct itl_event *ev)
 			itl_recurse_remove_tree(ctx, id);
 		else if (ctx->retry.len != 0)
 			retry_below(ctx, id);
+		/* Without cookies, a rename is not told from a directory
+		 * moved in: both are reported as a new directory. */
+		if (!ctx->rd->cookies)
+			ev->flags |= ITL_EVF_NEWDIR;
 		return;
 	}
 	ctx->mv_wd = -1;
