@@ -190,6 +190,20 @@ itl_raw_overflow(const struct inotify_event *ie)
 	return ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW) != 0;
 }
 
+/* Does the pending MOVED_FROM of a directory still wait after record ie?
+ * Its MOVED_TO pairs it; the directory's own MOVE_SELF, which follows it
+ * when it left the tree, is delivered before the directory is forgotten. */
+static int
+move_goes_on(const struct itl *ctx, const struct inotify_event *ie)
+{
+	if (ctx->mv_wd < 0)
+		return 1;
+	if ((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie)
+		return 1;
+	return (ie->mask & IN_MOVE_SELF) && ctx->mv_id != ITL_NONE &&
+	    ie->wd == ctx->mv_node_wd;
+}
+
 /* Find the next record that will be delivered, so that itl_pending() can
  * tell the truth.  Run only when asked: itl_next() just forgets it. */
 static void
@@ -212,8 +226,7 @@ lookahead(struct itl *ctx)
 			return;
 		}
 		/* An unpaired MOVED_FROM takes its subtree away first. */
-		if (p == ctx->pos && ctx->mv_wd >= 0 &&
-		    !((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie))
+		if (p == ctx->pos && !move_goes_on(ctx, ie))
 			gone = itl_recurse_moving(ctx);
 		id = itl_node_by_wd(ctx, ie->wd);
 		if (id == ITL_NONE || (gone != ITL_NONE &&
@@ -342,8 +355,7 @@ take_raw(struct itl *ctx)
 		itl_recurse_resync(ctx);
 		return 1;
 	}
-	if (ctx->mv_wd >= 0 && !((ie->mask & IN_MOVED_TO) &&
-	    ie->cookie == ctx->mv_cookie))
+	if (!move_goes_on(ctx, ie))
 		itl_recurse_flush(ctx);
 	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
 	    itl_recurse_self(ctx, ie, &ctx->self_prev, 1) ||
