@@ -232,6 +232,8 @@ uint32_t itl_node_new(struct itl *, uint32_t parent, const char *name,
     size_t len);
 int itl_node_bind(struct itl *, uint32_t id, int wd);
 void itl_node_drop(struct itl *, uint32_t id);
+/* The same, for a watch that left the tree: its statistics row goes too. */
+void itl_node_forget(struct itl *, uint32_t id);
 uint32_t itl_node_by_wd(const struct itl *, int wd);
 uint32_t itl_node_child(struct itl *, uint32_t parent, const char *name,
     size_t len);
@@ -273,7 +275,7 @@ size_t itl_raw_put(struct itl *, size_t at, size_t room, int wd,
 int itl_stats_init(struct itl *);
 void itl_stats_free(struct itl *);
 int itl_stats_attach(struct itl *, uint32_t id);
-void itl_stats_retire(struct itl *, uint32_t id);
+void itl_stats_retire(struct itl *, uint32_t id, int forget);
 void itl_stats_record(struct itl *, const struct itl_event *);
 
 #endif /* ITL_CORE_H */

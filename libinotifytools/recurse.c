@@ -687,9 +687,10 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 		window(ctx);
 }
 
-/* Remove the watches of node top and everything below it. */
-void
-itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
+/* Remove the watches of node top and everything below it; with left,
+ * they left the tree. */
+static void
+remove_tree(struct itl *ctx, uint32_t top, int left)
 {
 	int *wds;
 	size_t n = 0, i;
@@ -708,10 +709,18 @@ itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
 	for (i = 0; i < n; i++) {
 		(void)ctx->rd->remove(ctx, wds[i]);
 		id = itl_node_by_wd(ctx, wds[i]);
-		if (id != ITL_NONE)
+		if (id != ITL_NONE && left)
+			itl_node_forget(ctx, id);
+		else if (id != ITL_NONE)
 			itl_node_drop(ctx, id);
 	}
 	free(wds);
+}
+
+void
+itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
+{
+	remove_tree(ctx, top, 0);
 }
 
 /* The queue overflowed: IGNORED events may be lost, so ask the kernel
@@ -771,7 +780,7 @@ itl_recurse_flush(struct itl *ctx)
 	if (ctx->mv_wd < 0)
 		return;
 	if (itl_recurse_moving(ctx) != ITL_NONE)
-		itl_recurse_remove_tree(ctx, ctx->mv_id);
+		remove_tree(ctx, ctx->mv_id, 1);
 	ctx->mv_wd = -1;
 	ctx->mv_id = ITL_NONE;
 }

@@ -153,9 +153,10 @@ itl_stats_attach(struct itl *ctx, uint32_t id)
 }
 
 /* Watch node id goes away: keep its row under its path if it counted
- * anything. */
+ * anything, unless the watch left the tree (forget: upstream drops the
+ * row with the watch then; the totals keep its counts). */
 void
-itl_stats_retire(struct itl *ctx, uint32_t id)
+itl_stats_retire(struct itl *ctx, uint32_t id, int forget)
 {
 	struct itl_stats *st = ctx->stats;
 	struct itl_stat_row *row;
@@ -166,7 +167,7 @@ itl_stats_retire(struct itl *ctx, uint32_t id)
 		return;
 	st->row_of[id] = 0;
 	row = st->row[idx];
-	p = row->total != 0 ? itl_node_path(ctx, id, NULL) : NULL;
+	p = row->total != 0 && !forget ? itl_node_path(ctx, id, NULL) : NULL;
 	if (p != NULL && (row->path = strdup(p)) != NULL &&
 	    itl_tab_insert(ctx, &st->retired, retired_hash(ctx, idx), idx,
 	    retired_hash) == 0)

@@ -366,16 +366,15 @@ release(struct itl *ctx, uint32_t id)
 	}
 }
 
-/* Forget node id: unwatched from here on; freed once no child needs it. */
-void
-itl_node_drop(struct itl *ctx, uint32_t id)
+static void
+node_drop(struct itl *ctx, uint32_t id, int forget)
 {
 	struct itl_watch *w = ctx->node[id];
 	uint32_t slot;
 
 	if (w->wd >= 0) {
 		if (ctx->stats != NULL)
-			itl_stats_retire(ctx, id);
+			itl_stats_retire(ctx, id, forget);
 		if (itl_tab_find(ctx, &ctx->bywd, hash_wd(w->wd), eq_id, &id,
 		    &slot) != ITL_NONE)
 			itl_tab_delete(ctx, &ctx->bywd, slot, wd_hash_of);
@@ -388,6 +387,19 @@ itl_node_drop(struct itl *ctx, uint32_t id)
 	w->wd = -1;
 	ctx->path_id = ITL_NONE;
 	release(ctx, id);
+}
+
+/* Forget node id: unwatched from here on; freed once no child needs it. */
+void
+itl_node_drop(struct itl *ctx, uint32_t id)
+{
+	node_drop(ctx, id, 0);
+}
+
+void
+itl_node_forget(struct itl *ctx, uint32_t id)
+{
+	node_drop(ctx, id, 1);
 }
 
 static int
