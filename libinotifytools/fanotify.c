@@ -381,8 +381,9 @@ fan_add(struct itl *ctx, const char *path, uint32_t mask, int *wd)
 	k.len = make_key(key, fsid_of(&sfs.f_fsid), &h.fh);
 	if ((e = key_find(ctx, &k)) == NULL && (e = key_add(ctx, &k)) == NULL)
 		return -ENOMEM;
-	/* A watch made for it on first sight becomes the mark's. */
-	if (e->wd < 0 || itl_node_by_wd(ctx, e->wd) == ITL_NONE)
+	/* One object, one wd: a watch made for it on first sight becomes
+	 * the mark's, a removed one gets its wd back. */
+	if (e->wd < 0)
 		e->wd = ctx->fan->next_wd++;
 	e->marked = 1;
 	e->dir = S_ISDIR(st.st_mode);
