@@ -18,7 +18,7 @@
 #   BENCH_LAT_EVENTS   the counts themselves (defaults 100000 100000 500000
 #                  100000 1000)
 #   BENCH_TREES    tree sizes for watch setup (default "10k 100k")
-#   BENCH_ONLY     comma list of: setup,thru,lat,watch,mem,sync
+#   BENCH_ONLY     comma list of: setup,thru,lat,watch,mem,sync,fan
 #   BENCH_README   write the table into this README (path), e.g. bench/README.md
 #   BENCH_OUT      also write the raw figures here (default bench-results.tsv)
 set -euo pipefail
@@ -78,12 +78,22 @@ WORK=$(mktemp -d "${BENCH_DIR}/inotify-bench.XXXXXX")
 FSTYPE=$(stat -f -c %T "${WORK}")
 OLD_WATCHES=
 
+# The ext4 image of the fanotify rows, when mounted.
+FAN_MNT=
+fan_umount() {
+	if [ -n "${FAN_MNT}" ] && mountpoint -q "${FAN_MNT}"; then
+		umount "${FAN_MNT}"
+	fi
+	FAN_MNT=
+}
+
 cleanup() {
 	local pid
 	for pid in $(jobs -p); do
 		kill "${pid}" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	fan_umount
 	"${BIN}/evgen" clean "${WORK}" 2>/dev/null || true
 	rm -rf "${WORK}"
 	if [ -n "${OLD_WATCHES}" ]; then
@@ -344,6 +354,53 @@ bench_sync() {
 # is ref-walk (setup) or ref-count (events), "raw+print" is ref-print.  Rows
 # without their own reference runs (other output formats) use the ones of
 # the default-format row of the same kind.
+# ---- 7. fanotify ------------------------------------------------------------
+# On an ext4 image (fanotify needs a filesystem that encodes file handles):
+# watch setup of the 10k tree with one filesystem mark (-S) against -r
+# inotify, and the drain of one directory with each.
+bench_fan() {
+	local img=${WORK}/fan.img tree line r prog dir
+	local -a cmd
+	truncate -s 512M "${img}"
+	mkfs.ext4 -q -F "${img}" || { note "fan: mkfs.ext4 failed"; return 0; }
+	FAN_MNT=${WORK}/fan
+	mkdir -p "${FAN_MNT}"
+	mount -o loop "${img}" "${FAN_MNT}" ||
+		{ note "fan: cannot mount an image"; FAN_MNT=; return 0; }
+	tree=${FAN_MNT}/tree-10k
+	# shellcheck disable=SC2046
+	"${BIN}/evgen" tree "${tree}" $(tree_dims 10k)
+	raise_watch_limit 500000
+	"${BIN}/bmeasure" setup -- "${BIN}/ref-walk" "${tree}" >/dev/null
+	for (( r = 0; r < REPS; r++ )); do
+		for prog in inotify fanotify; do
+			case ${prog} in
+			inotify) cmd=("${OURS_WAIT}" -mr "${tree}") ;;
+			fanotify) cmd=("${OURS_WAIT}" -m -S "${tree}") ;;
+			esac
+			line=$("${BIN}/bmeasure" setup -- "${cmd[@]}") ||
+				{ note "fan setup ${prog} failed"; continue; }
+			record "ext4 setup 10k ${prog}" wall_ms ours "$(field wall_ms "${line}")"
+			record "ext4 setup 10k ${prog}" cpu_ms ours "$(field cpu_ms "${line}")"
+			dir=$(mktemp -d "${FAN_MNT}/ev.XXXXXX")
+			case ${prog} in
+			inotify) cmd=("${OURS_WAIT}" -m "${dir}") ;;
+			fanotify) cmd=("${OURS_WAIT}" -m -S "${dir}") ;;
+			esac
+			if line=$("${BIN}/bmeasure" thru -d "${dir}" -n "${FILES}" \
+			    -b 4000 -S -- "${cmd[@]}"); then
+				record "ext4 drain ${prog}" lost ours "$(field lost "${line}")"
+				record "ext4 drain ${prog}" ns_per_event ours "$(field ns_per_event "${line}")"
+				record "ext4 drain ${prog}" events_per_s ours "$(field drain_eps "${line}")"
+			else
+				note "fan drain ${prog} failed"
+			fi
+			drop_dir "${dir}"
+		done
+	done
+	fan_umount
+}
+
 table() {
 	awk -F'\t' '
 	function median(key,    n, a, i, j, t) {
@@ -520,6 +577,7 @@ main() {
 	if want watch; then note "4. inotifywatch"; bench_watch; fi
 	if want mem; then note "5. memory stability"; bench_mem; fi
 	if want sync; then note "6. sync pipeline"; bench_sync; fi
+	if want fan; then note "7. fanotify"; bench_fan; fi
 	per_watch
 	tbl="$(machine)
 - Wall time of the suite: $(( SECONDS - t0 )) s

@@ -74,8 +74,11 @@ cli_watch_all(struct itl *ctx, const struct cli_paths *p, uint32_t mask,
 
 	for (i = 0; i < p->nwatch; i++) {
 		r = cli_watch_path(ctx, p->watch[i], mask, excl, o->flags);
+		/* Filesystem marks are set up as one list, named by its
+		 * first path when one fails (as upstream). */
 		if (r < 0) {
-			cli_watch_error(o, p->watch[i], r);
+			cli_watch_error(o, p->watch[(o->flags &
+			    CLI_WATCH_FILESYSTEM) ? 0 : i], r);
 			return -1;
 		}
 	}

@@ -14,6 +14,78 @@
 
 #include "itl-core.h"
 
+/* ---- the inotify reader ------------------------------------------------ */
+
+static int
+in_open(struct itl *ctx)
+{
+	ctx->fd = inotify_init1(IN_CLOEXEC);
+	return ctx->fd < 0 ? -errno : 0;
+}
+
+static void
+in_free(struct itl *ctx)
+{
+	(void)ctx;
+}
+
+static int
+in_add(struct itl *ctx, const char *path, uint32_t mask, int *wd)
+{
+	int r = inotify_add_watch(ctx->fd, path, mask);
+
+	if (r < 0)
+		return -errno;
+	*wd = r;
+	return 0;
+}
+
+static int
+in_remove(struct itl *ctx, int wd)
+{
+	return inotify_rm_watch(ctx->fd, wd) < 0 ? -errno : 0;
+}
+
+/* A read that leaves this much room stopped because the queue was empty:
+ * the kernel goes on while the next event fits (a name takes at most
+ * NAME_MAX + 1 bytes, rounded up to the record alignment). */
+#define ROOM_EMPTY	(sizeof(struct inotify_event) * 2 + NAME_MAX + 1)
+
+static ssize_t
+in_read(struct itl *ctx, int *drained)
+{
+	ssize_t n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
+
+	if (n <= 0)
+		return n == 0 ? -EIO : -errno;
+	*drained = (size_t)n <= sizeof(ctx->raw) - ROOM_EMPTY;
+	return n;
+}
+
+static int
+in_resolve(struct itl *ctx, const char *path, uint32_t mask,
+    struct itl_buf *out)
+{
+	(void)ctx;
+	(void)mask;
+	return itl_buf_append(out, path, strlen(path));
+}
+
+const struct itl_reader itl_inotify_reader = {
+	.open = in_open,
+	.free = in_free,
+	.add = in_add,
+	.remove = in_remove,
+	.read = in_read,
+	.resolve = in_resolve,
+	.overflow = itl_recurse_resync,
+	.own_events = 1,
+	.cookies = 1,
+	.rows_by_name = 0,
+};
+
+/* ---- the context ---------------------------------------------------------- */
+
 int
 itl_open(struct itl **out, const struct itl_config *cfg)
 {
@@ -29,6 +101,9 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	itl_prefault(ctx->raw, sizeof(ctx->raw));
 	itl_prefault(ctx->dents, sizeof(ctx->dents));
 	ctx->cfg = *cfg;
+	ctx->rd = cfg->backend == ITL_FANOTIFY ? &itl_fanotify_reader :
+	    &itl_inotify_reader;
+	ctx->fd = -1;
 	ctx->free_id = ITL_NONE;
 	ctx->path_id = ITL_NONE;
 	ctx->ok_pos = SIZE_MAX;
@@ -39,20 +114,12 @@ itl_open(struct itl **out, const struct itl_config *cfg)
 	ctx->dup_id = ITL_NONE;
 	if (cfg->track_new_dirs)
 		ctx->extra_mask = ITL_TRACK_BITS;
-	if (cfg->backend == ITL_FANOTIFY) {
-		ctx->extra_mask = 0;	/* no new-directory bookkeeping */
-		ctx->cfg.track_new_dirs = ctx->cfg.scan_new_dirs = 0;
-		ctx->fd = -1;
-		if ((r = itl_fan_open(ctx)) < 0) {
-			itl_close(ctx);
-			return r;
-		}
-	} else if ((ctx->fd = inotify_init1(IN_CLOEXEC)) < 0) {
-		r = -errno;
-		free(ctx);
-		return r;
-	}
-	if (cfg->stats && (r = itl_stats_init(ctx)) < 0) {
+	/* What a new directory holds is reported only where our own read
+	 * of it can be told apart. */
+	if (!ctx->rd->own_events)
+		ctx->cfg.scan_new_dirs = 0;
+	if ((r = ctx->rd->open(ctx)) < 0 ||
+	    (cfg->stats && (r = itl_stats_init(ctx)) < 0)) {
 		itl_close(ctx);
 		return r;
 	}
@@ -67,6 +134,7 @@ itl_close(struct itl *ctx)
 		return;
 	if (ctx->fd >= 0)
 		close(ctx->fd);
+	ctx->rd->free(ctx);
 	itl_stats_free(ctx);
 	itl_filter_free(ctx);
 	itl_nodes_free(ctx);
@@ -76,7 +144,6 @@ itl_close(struct itl *ctx)
 	itl_buf_free(&ctx->tmp);
 	itl_buf_free(&ctx->synth);
 	itl_recurse_free(ctx);
-	itl_fan_free(ctx);
 	free(ctx);
 }
 
@@ -123,6 +190,20 @@ itl_raw_overflow(const struct inotify_event *ie)
 	return ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW) != 0;
 }
 
+/* Does the pending MOVED_FROM of a directory still wait after record ie?
+ * Its MOVED_TO pairs it; the directory's own MOVE_SELF, which follows it
+ * when it left the tree, is delivered before the directory is forgotten. */
+static int
+move_goes_on(const struct itl *ctx, const struct inotify_event *ie)
+{
+	if (ctx->mv_wd < 0)
+		return 1;
+	if ((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie)
+		return 1;
+	return (ie->mask & IN_MOVE_SELF) && ctx->mv_id != ITL_NONE &&
+	    ie->wd == ctx->mv_node_wd;
+}
+
 /* Find the next record that will be delivered, so that itl_pending() can
  * tell the truth.  Run only when asked: itl_next() just forgets it. */
 static void
@@ -145,8 +226,7 @@ lookahead(struct itl *ctx)
 			return;
 		}
 		/* An unpaired MOVED_FROM takes its subtree away first. */
-		if (p == ctx->pos && ctx->mv_wd >= 0 &&
-		    !((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie))
+		if (p == ctx->pos && !move_goes_on(ctx, ie))
 			gone = itl_recurse_moving(ctx);
 		id = itl_node_by_wd(ctx, ie->wd);
 		if (id == ITL_NONE || (gone != ITL_NONE &&
@@ -176,6 +256,68 @@ settle(struct itl *ctx)
 	}
 	if (ctx->synth_head == ctx->synth.len)
 		ctx->synth_head = ctx->synth.len = 0;
+}
+
+/* The size of an inotify record whose name is len bytes (NUL-padded to
+ * the record alignment; no name, no padding). */
+static size_t
+record_size(size_t len)
+{
+	return sizeof(struct inotify_event) +
+	    (len == 0 ? 0 : (len + sizeof(struct inotify_event)) &
+	    ~(sizeof(struct inotify_event) - 1));
+}
+
+static void
+record_fill(struct inotify_event *ie, int wd, uint32_t mask,
+    uint32_t cookie, const char *name, size_t len)
+{
+	size_t padded = record_size(len) - sizeof(*ie);
+
+	ie->wd = wd;
+	ie->mask = mask;
+	ie->cookie = cookie;
+	ie->len = (uint32_t)padded;
+	if (padded != 0) {
+		memcpy(ie->name, name, len);
+		memset(ie->name + len, 0, padded - len);
+	}
+}
+
+size_t
+itl_raw_put(struct itl *ctx, size_t at, size_t room, int wd, uint32_t mask,
+    uint32_t cookie, const char *name, size_t len)
+{
+	size_t size = record_size(len);
+
+	if (size > room)
+		return 0;
+	record_fill((struct inotify_event *)(void *)(ctx->raw + at), wd, mask,
+	    cookie, name, len);
+	return size;
+}
+
+int
+itl_synth_push(struct itl *ctx, int wd, uint32_t mask, const char *name,
+    uint32_t flags, int error)
+{
+	size_t len = strlen(name);
+	size_t size = sizeof(struct itl_synth) - sizeof(struct inotify_event) +
+	    record_size(len);
+	struct itl_synth *s;
+	int r;
+
+	r = itl_buf_reserve(&ctx->synth, size);
+	if (r < 0)
+		return r;
+	s = (struct itl_synth *)(void *)(ctx->synth.data + ctx->synth.len);
+	s->flags = flags | ITL_EVF_SYNTHETIC;
+	s->error = error;
+	s->size = (uint32_t)size;
+	s->pad = 0;
+	record_fill(&s->ev, wd, mask, 0, name, len);
+	ctx->synth.len += size;
+	return 0;
 }
 
 /* 1: ctx->ev is to be delivered; 0: dropped. */
@@ -213,8 +355,7 @@ take_raw(struct itl *ctx)
 		itl_recurse_resync(ctx);
 		return 1;
 	}
-	if (ctx->mv_wd >= 0 && !((ie->mask & IN_MOVED_TO) &&
-	    ie->cookie == ctx->mv_cookie))
+	if (!move_goes_on(ctx, ie))
 		itl_recurse_flush(ctx);
 	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
 	    itl_recurse_self(ctx, ie, &ctx->self_prev, 1) ||
@@ -250,30 +391,16 @@ remaining_ms(struct timespec *start, int timeout_ms)
 	return ms >= timeout_ms ? 0 : (int)(timeout_ms - ms);
 }
 
-/* A read that leaves this much room stopped because the queue was empty:
- * the kernel goes on while the next event fits (a name takes at most
- * NAME_MAX + 1 bytes, rounded up to the record alignment). */
-#define ROOM_EMPTY	(sizeof(struct inotify_event) * 2 + NAME_MAX + 1)
-
-/* read(2) a batch into raw[]: 1, or -errno (EINTR included). */
+/* Read a batch into raw[]: 1, or -errno (EINTR included). */
 static int
 read_batch(struct itl *ctx)
 {
-	ssize_t n = read(ctx->fd, ctx->raw, sizeof(ctx->raw));
+	ssize_t n = ctx->rd->read(ctx, &ctx->drained);
 
-	if (n <= 0)
-		return n == 0 ? -EIO : -errno;
+	if (n < 0)
+		return (int)n;
 	ctx->batch_open = 1;
 	ctx->ok_pos = SIZE_MAX;
-	if (ctx->fan != NULL) {
-		ctx->drained = 0;	/* records vary in size: ask */
-		if (ctx->synth_head == ctx->synth.len)
-			ctx->synth_head = ctx->synth.len = 0;
-		itl_fan_convert(ctx, (size_t)n);
-		ctx->pos = ctx->end = 0;
-		return 1;
-	}
-	ctx->drained = (size_t)n <= sizeof(ctx->raw) - ROOM_EMPTY;
 	ctx->stream_base += ctx->end;
 	ctx->pos = 0;
 	ctx->end = (size_t)n;

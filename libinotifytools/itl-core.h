@@ -16,6 +16,7 @@
 #include <regex.h>
 #include <stdint.h>
 #include <sys/inotify.h>
+#include <sys/types.h>
 
 #include "itl.h"
 
@@ -100,8 +101,44 @@ struct itl_stats {
 	struct itl_tab retired;	/* path -> row index */
 };
 
+/*
+ * A reader: the kernel interface behind a context.  Everything above it
+ * (watch table, recursion, filters, statistics) sees inotify-layout
+ * records and wds.  Calls return 0 (or a count) or -errno.
+ */
+struct itl_reader {
+	/* Make ctx->fd and the reader's own state. */
+	int (*open)(struct itl *);
+	void (*free)(struct itl *);
+	/* Watch path (one object, no recursion) with the kernel mask: *wd
+	 * is its wd; the same object twice gives the same wd. */
+	int (*add)(struct itl *, const char *path, uint32_t mask, int *wd);
+	/* Stop watching wd; -EINVAL when the kernel had dropped it. */
+	int (*remove)(struct itl *, int wd);
+	/* Read a batch into ctx->raw as inotify records: their size (0 when
+	 * every event was filtered out), *drained when the kernel queue was
+	 * found empty.  Blocks if nothing is queued. */
+	ssize_t (*read)(struct itl *, int *drained);
+	/* The name a root watch of path is stored under (no trailing '/'),
+	 * into out: the path as given, or its absolute form. */
+	int (*resolve)(struct itl *, const char *path, uint32_t mask,
+	    struct itl_buf *out);
+	/* The queue overflowed (watches may have been lost), or NULL. */
+	void (*overflow)(struct itl *);
+	/* Our own reads of a new directory reach us as events. */
+	int own_events;
+	/* MOVED_FROM and MOVED_TO carry the cookie that pairs them. */
+	int cookies;
+	/* An entry's events are counted on a row of its own, named by the
+	 * directory's path and the entry's name, as upstream's fanotify
+	 * mode (a watch per name) counts them. */
+	int rows_by_name;
+};
+extern const struct itl_reader itl_inotify_reader, itl_fanotify_reader;
+
 struct itl {
 	struct itl_config cfg;
+	const struct itl_reader *rd;
 	int fd;
 	uint32_t extra_mask;	/* bits the context adds to every watch */
 	uint32_t tree_mask;	/* kernel mask for new directories */
@@ -195,6 +232,8 @@ uint32_t itl_node_new(struct itl *, uint32_t parent, const char *name,
     size_t len);
 int itl_node_bind(struct itl *, uint32_t id, int wd);
 void itl_node_drop(struct itl *, uint32_t id);
+/* The same, for a watch that left the tree: its statistics row goes too. */
+void itl_node_forget(struct itl *, uint32_t id);
 uint32_t itl_node_by_wd(const struct itl *, int wd);
 uint32_t itl_node_child(struct itl *, uint32_t parent, const char *name,
     size_t len);
@@ -223,17 +262,20 @@ int itl_filter_drops(struct itl *, const struct itl_event *);
 int itl_filter_set_raw(struct itl *, const char *, int cflags, int flags);
 void itl_filter_free(struct itl *);
 
-/* fanotify.c */
-int itl_fan_open(struct itl *);
-void itl_fan_free(struct itl *);
-int itl_fan_watch(struct itl *, const char *path, uint32_t mask);
-void itl_fan_convert(struct itl *, size_t n);
+/* inotify.c: the one writer of synthetic records, into ctx->synth
+ * (delivered before the rest of the batch).  0 or -ENOMEM. */
+int itl_synth_push(struct itl *, int wd, uint32_t mask, const char *name,
+    uint32_t flags, int error);
+/* Make an inotify record at raw[at] (name may be NULL); its size, which
+ * is at most room, or 0 when it does not fit. */
+size_t itl_raw_put(struct itl *, size_t at, size_t room, int wd,
+    uint32_t mask, uint32_t cookie, const char *name, size_t len);
 
 /* stats.c */
 int itl_stats_init(struct itl *);
 void itl_stats_free(struct itl *);
 int itl_stats_attach(struct itl *, uint32_t id);
-void itl_stats_retire(struct itl *, uint32_t id);
+void itl_stats_retire(struct itl *, uint32_t id, int forget);
 void itl_stats_record(struct itl *, const struct itl_event *);
 
 #endif /* ITL_CORE_H */

@@ -153,41 +153,13 @@ walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
 		walk_pop(ctx, base);
 	}
 	ctx->names.len = nbase;
-	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
-	if (wd < 0) {
-		r = -errno;
+	r = ctx->rd->add(ctx, ctx->walk.data, ctx->tree_mask, &wd);
+	if (r < 0)
 		return drop_fail(ctx, id, !top && walk_skippable(r) ? 0 : r);
-	}
 	r = itl_node_bind(ctx, id, wd);
 	if (r < 0)
 		itl_node_drop(ctx, id);
 	return r == -EEXIST ? 0 : r;
-}
-
-/* fanotify: mark every directory of the tree (pre-order). */
-static int
-fan_walk(struct itl *ctx, uint32_t mask, const char *const *excl, int top)
-{
-	size_t base = ctx->walk.len, nbase = ctx->names.len, off, len;
-	int r;
-
-	r = itl_fan_watch(ctx, ctx->walk.data, mask);
-	if (r == 0)
-		r = list_subdirs(ctx, top);
-	if (r < 0) {
-		ctx->names.len = nbase;
-		return !top && walk_skippable(r) ? 0 : r;
-	}
-	for (off = nbase; r == 0 && off < ctx->names.len; off += len + 1) {
-		len = strlen(ctx->names.data + off);
-		r = walk_push(ctx, ctx->names.data + off, len, 0);
-		if (r == 0 && !excluded(ctx, excl) &&
-		    (r = walk_push(ctx, "", 0, 1)) == 0)
-			r = fan_walk(ctx, mask, excl, 0);
-		walk_pop(ctx, base);
-	}
-	ctx->names.len = nbase;
-	return r;
 }
 
 int
@@ -195,26 +167,22 @@ itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
     const char *const *excl)
 {
 	struct stat st;
-	size_t len = strlen(path);
 	uint32_t id;
+	int r;
 
 	if (stat(path, &st) < 0)
 		return -errno;
-	if (!S_ISDIR(st.st_mode) || (ctx->fan != NULL && ctx->cfg.filesystem))
+	/* A filesystem mark covers the tree already. */
+	if (!S_ISDIR(st.st_mode) || ctx->cfg.filesystem)
 		return itl_watch_add(ctx, path, mask);
-	if (ctx->fan != NULL) {
-		ctx->walk.len = 0;
-		ctx->names.len = 0;
-		if (walk_push(ctx, path, len, len == 0 ||
-		    path[len - 1] != '/') < 0)
-			return -ENOMEM;
-		return fan_walk(ctx, mask, excl, 1);
-	}
 	ctx->tree_mask = mask | ctx->extra_mask;
 	ctx->walk.len = 0;
 	ctx->names.len = 0;
-	if (walk_push(ctx, path, len, len == 0 || path[len - 1] != '/') < 0)
-		return -ENOMEM;
+	r = ctx->rd->resolve(ctx, path, mask & ~(uint32_t)IN_DONT_FOLLOW,
+	    &ctx->walk);
+	if (r < 0 || walk_push(ctx, "", 0, ctx->walk.len == 0 ||
+	    ctx->walk.data[ctx->walk.len - 1] != '/') < 0)
+		return r < 0 ? r : -ENOMEM;
 	id = itl_node_new(ctx, ITL_NONE, ctx->walk.data, ctx->walk.len);
 	if (id == ITL_NONE)
 		return -ENOMEM;
@@ -413,31 +381,18 @@ itl_recurse_free(struct itl *ctx)
 	itl_tab_free(&ctx->seen_tab);
 }
 
+/* A synthetic event from the scan, remembered so that the kernel's own
+ * report of the same entry is not delivered too. */
 static int
 queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
     uint32_t flags, int error)
 {
-	struct itl_synth *s;
-	size_t len = strlen(name), padded = (len + 8) & ~(size_t)7;
-	size_t size = sizeof(*s) + padded;
-	int r;
+	int r = itl_synth_push(ctx, wd, mask, name, flags, error);
 
-	r = itl_buf_reserve(&ctx->synth, size);
-	if (r < 0)
-		return r;
-	s = (struct itl_synth *)(void *)(ctx->synth.data + ctx->synth.len);
-	memset(s, 0, size);
-	s->flags = flags | ITL_EVF_SYNTHETIC;
-	s->error = error;
-	s->size = (uint32_t)size;
-	s->ev.wd = wd;
-	s->ev.mask = mask;
-	s->ev.len = (uint32_t)padded;
-	memcpy(s->ev.name, name, len);
-	ctx->synth.len += size;
-	seen_add(ctx, wd, (mask & IN_CREATE) ? IN_CREATE : IN_CLOSE_WRITE,
-	    name, len);
-	return 0;
+	if (r == 0)
+		seen_add(ctx, wd, (mask & IN_CREATE) ? IN_CREATE :
+		    IN_CLOSE_WRITE, name, strlen(name));
+	return r;
 }
 
 /* Set the flags of the synthetic event queued at offset mark. */
@@ -489,19 +444,19 @@ static int
 open_new(struct itl *ctx, int *fd)
 {
 	char proc[32];
-	int wd;
+	int wd, r;
 
 	*fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	if (*fd >= 0) {
 		(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", *fd);
-		wd = inotify_add_watch(ctx->fd, proc,
-		    ctx->tree_mask & ~(uint32_t)IN_DONT_FOLLOW);
-		if (wd >= 0 || errno != ENOENT)
-			return wd < 0 ? -errno : wd;
+		r = ctx->rd->add(ctx, proc,
+		    ctx->tree_mask & ~(uint32_t)IN_DONT_FOLLOW, &wd);
+		if (r != -ENOENT)
+			return r < 0 ? r : wd;
 	}
-	wd = inotify_add_watch(ctx->fd, ctx->walk.data, ctx->tree_mask);
-	return wd < 0 ? -errno : wd;
+	r = ctx->rd->add(ctx, ctx->walk.data, ctx->tree_mask, &wd);
+	return r < 0 ? r : wd;
 }
 
 /* Node id is being read: its ACCESS and CLOSE_NOWRITE events until that
@@ -544,7 +499,8 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	*flags = ITL_EVF_NEWDIR;
 	r = 0;
 	if (fd >= 0) {
-		self_add(ctx, id);
+		if (ctx->rd->own_events)
+			self_add(ctx, id);
 		r = read_new(ctx, fd, wd, scan);
 	}
 	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
@@ -739,9 +695,10 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 		window(ctx);
 }
 
-/* Remove the watches of node top and everything below it. */
-void
-itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
+/* Remove the watches of node top and everything below it; with left,
+ * they left the tree. */
+static void
+remove_tree(struct itl *ctx, uint32_t top, int left)
 {
 	int *wds;
 	size_t n = 0, i;
@@ -758,12 +715,20 @@ itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
 			wds[n++] = ctx->node[id]->wd;
 	}
 	for (i = 0; i < n; i++) {
-		(void)inotify_rm_watch(ctx->fd, wds[i]);
+		(void)ctx->rd->remove(ctx, wds[i]);
 		id = itl_node_by_wd(ctx, wds[i]);
-		if (id != ITL_NONE)
+		if (id != ITL_NONE && left)
+			itl_node_forget(ctx, id);
+		else if (id != ITL_NONE)
 			itl_node_drop(ctx, id);
 	}
 	free(wds);
+}
+
+void
+itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
+{
+	remove_tree(ctx, top, 0);
 }
 
 /* The queue overflowed: IGNORED events may be lost, so ask the kernel
@@ -779,7 +744,7 @@ itl_recurse_resync(struct itl *ctx)
 	int *gone, bad;
 	size_t n = 0;
 
-	if (ctx->fan != NULL || ctx->bywd.count == 0)
+	if (ctx->bywd.count == 0)
 		return;
 	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ctx->fd);
 	if ((f = fopen(path, "re")) == NULL)
@@ -823,7 +788,7 @@ itl_recurse_flush(struct itl *ctx)
 	if (ctx->mv_wd < 0)
 		return;
 	if (itl_recurse_moving(ctx) != ITL_NONE)
-		itl_recurse_remove_tree(ctx, ctx->mv_id);
+		remove_tree(ctx, ctx->mv_id, 1);
 	ctx->mv_wd = -1;
 	ctx->mv_id = ITL_NONE;
 }
@@ -849,6 +814,10 @@ moved_to(struct itl *ctx, struct itl_event *ev)
 			itl_recurse_remove_tree(ctx, id);
 		else if (ctx->retry.len != 0)
 			retry_below(ctx, id);
+		/* Without cookies, a rename is not told from a directory
+		 * moved in: both are reported as a new directory. */
+		if (!ctx->rd->cookies)
+			ev->flags |= ITL_EVF_NEWDIR;
 		return;
 	}
 	ctx->mv_wd = -1;

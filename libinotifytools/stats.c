@@ -153,9 +153,10 @@ itl_stats_attach(struct itl *ctx, uint32_t id)
 }
 
 /* Watch node id goes away: keep its row under its path if it counted
- * anything. */
+ * anything, unless the watch left the tree (forget: upstream drops the
+ * row with the watch then; the totals keep its counts). */
 void
-itl_stats_retire(struct itl *ctx, uint32_t id)
+itl_stats_retire(struct itl *ctx, uint32_t id, int forget)
 {
 	struct itl_stats *st = ctx->stats;
 	struct itl_stat_row *row;
@@ -166,7 +167,7 @@ itl_stats_retire(struct itl *ctx, uint32_t id)
 		return;
 	st->row_of[id] = 0;
 	row = st->row[idx];
-	p = row->total != 0 ? itl_node_path(ctx, id, NULL) : NULL;
+	p = row->total != 0 && !forget ? itl_node_path(ctx, id, NULL) : NULL;
 	if (p != NULL && (row->path = strdup(p)) != NULL &&
 	    itl_tab_insert(ctx, &st->retired, retired_hash(ctx, idx), idx,
 	    retired_hash) == 0)
@@ -189,6 +190,40 @@ row_of(const struct itl *ctx, int wd)
 	return idx == 0 ? NULL : ctx->stats->row[idx - 1];
 }
 
+/* The row of the entry ev names in the directory watch id, kept by its
+ * path (dir + name) among the rows without a watch. */
+static struct itl_stat_row *
+named_row(struct itl *ctx, uint32_t id, const struct itl_event *ev)
+{
+	struct itl_stats *st = ctx->stats;
+	const char *p = itl_node_path(ctx, id, NULL);
+	struct itl_buf *b = &ctx->tmp;
+	uint32_t idx;
+
+	b->len = 0;
+	if (p == NULL || itl_buf_append(b, p, strlen(p)) < 0 ||
+	    itl_buf_append(b, ev->name, ev->name_len + 1) < 0)
+		return NULL;
+	idx = itl_tab_find(ctx, &st->retired, itl_hash_str(b->data,
+	    b->len - 1, 0), retired_eq, b->data, NULL);
+	if (idx != ITL_NONE)
+		return st->row[idx];
+	if (row_new(st, &idx) < 0)
+		return NULL;
+	st->row[idx]->wd = ev->wd;
+	if ((st->row[idx]->path = strdup(b->data)) == NULL ||
+	    itl_tab_insert(ctx, &st->retired, retired_hash(ctx, idx), idx,
+	    retired_hash) < 0) {
+		free(st->row[idx]->path);
+		free(st->row[idx]);
+		st->row[idx] = NULL;
+		if (idx < st->nfree_hint)
+			st->nfree_hint = idx;
+		return NULL;
+	}
+	return st->row[idx];
+}
+
 void
 itl_stats_record(struct itl *ctx, const struct itl_event *ev)
 {
@@ -203,9 +238,13 @@ itl_stats_record(struct itl *ctx, const struct itl_event *ev)
 	for (; m != 0; m &= m - 1)
 		st->hits[__builtin_ctz(m)]++;
 	st->total++;
-	if (st->row_of[id] == 0 && attach(ctx, id, 1) < 0)
+	if (ctx->rd->rows_by_name && ev->name_len != 0) {
+		if ((row = named_row(ctx, id, ev)) == NULL)
+			return;
+	} else if (st->row_of[id] == 0 && attach(ctx, id, 1) < 0)
 		return;
-	row = st->row[st->row_of[id] - 1];
+	else
+		row = st->row[st->row_of[id] - 1];
 	for (m = ev->mask; m != 0; m &= m - 1) {
 		b = __builtin_ctz(m);
 		if ((c = col_of(b)) >= 0)

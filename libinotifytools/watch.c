@@ -366,16 +366,15 @@ release(struct itl *ctx, uint32_t id)
 	}
 }
 
-/* Forget node id: unwatched from here on; freed once no child needs it. */
-void
-itl_node_drop(struct itl *ctx, uint32_t id)
+static void
+node_drop(struct itl *ctx, uint32_t id, int forget)
 {
 	struct itl_watch *w = ctx->node[id];
 	uint32_t slot;
 
 	if (w->wd >= 0) {
 		if (ctx->stats != NULL)
-			itl_stats_retire(ctx, id);
+			itl_stats_retire(ctx, id, forget);
 		if (itl_tab_find(ctx, &ctx->bywd, hash_wd(w->wd), eq_id, &id,
 		    &slot) != ITL_NONE)
 			itl_tab_delete(ctx, &ctx->bywd, slot, wd_hash_of);
@@ -388,6 +387,19 @@ itl_node_drop(struct itl *ctx, uint32_t id)
 	w->wd = -1;
 	ctx->path_id = ITL_NONE;
 	release(ctx, id);
+}
+
+/* Forget node id: unwatched from here on; freed once no child needs it. */
+void
+itl_node_drop(struct itl *ctx, uint32_t id)
+{
+	node_drop(ctx, id, 0);
+}
+
+void
+itl_node_forget(struct itl *ctx, uint32_t id)
+{
+	node_drop(ctx, id, 1);
 }
 
 static int
@@ -535,23 +547,22 @@ int
 itl_watch_add(struct itl *ctx, const char *path, uint32_t mask)
 {
 	struct stat st;
-	size_t len = strlen(path);
 	int wd, dir, r;
 	uint32_t id;
 
-	if (ctx->fan != NULL)
-		return itl_fan_watch(ctx, path, mask);
 	dir = lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-	wd = inotify_add_watch(ctx->fd, path, mask | ctx->extra_mask);
-	if (wd < 0)
-		return -errno;
+	r = ctx->rd->add(ctx, path, mask | ctx->extra_mask, &wd);
+	if (r < 0)
+		return r;
 	ctx->tree_mask = mask | ctx->extra_mask;
 	if (itl_node_by_wd(ctx, wd) != ITL_NONE)
 		return 0;
 	ctx->walk.len = 0;
-	if (itl_buf_append(&ctx->walk, path, len) < 0)
-		return -ENOMEM;
-	if (dir && (len == 0 || path[len - 1] != '/') &&
+	r = ctx->rd->resolve(ctx, path, mask, &ctx->walk);
+	if (r < 0)
+		return r;
+	if (dir && (ctx->walk.len == 0 ||
+	    ctx->walk.data[ctx->walk.len - 1] != '/') &&
 	    itl_buf_putc(&ctx->walk, '/') < 0)
 		return -ENOMEM;
 	id = itl_node_new(ctx, ITL_NONE, ctx->walk.data, ctx->walk.len);
@@ -569,15 +580,13 @@ int
 itl_watch_remove(struct itl *ctx, int wd)
 {
 	uint32_t id = itl_node_by_wd(ctx, wd);
-	int r = 0;
+	int r;
 
 	if (id == ITL_NONE)
 		return -ENOENT;
-	if (ctx->fan == NULL && inotify_rm_watch(ctx->fd, wd) < 0 &&
-	    errno != EINVAL)
-		r = -errno;
+	r = ctx->rd->remove(ctx, wd);
 	itl_node_drop(ctx, id);
-	return r;
+	return r == -EINVAL ? 0 : r;
 }
 
 struct itl_watch *

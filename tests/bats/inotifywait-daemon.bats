@@ -178,31 +178,6 @@ in_syslog_ns() {
 	[ "$stderr" = $'Setting up watches.\nWatches established.\nNegative timeout specified - abort!' ]
 }
 
-@test "fsnotifywait and -F use fanotify" {
-	for cmd in "$FSNOTIFYWAIT" "$INOTIFYWAIT -F"; do
-		run -1 --separate-stderr $cmd -t -1 d
-		[ "${stderr_lines[-1]}" = "Negative timeout specified - abort!" ] ||
-		[[ "${stderr_lines[0]}" == "Couldn't initialize fanotify: "* ]]
-	done
-}
-
-@test "fsnotifywait: %w is the absolute directory and %f the name" {
-	if ! "$FSNOTIFYWAIT" -t -1 d 2>&1 | grep -q 'Negative timeout'; then
-		skip "fanotify unavailable"
-	fi
-	start_watching out err "$FSNOTIFYWAIT" -t 10 -e create d
-	touch d/x
-	iw_done
-	[ "$BG_STATUS" -eq 0 ]
-	[ "$(cat out)" = "$PWD/d/ CREATE x" ]
-}
-
-@test "-S sets up filesystem watches" {
-	run -1 --separate-stderr "$INOTIFYWAIT" -S -t -1 d
-	[ "${stderr_lines[0]}" = "Setting up filesystem watches." ] ||
-	[[ "${stderr_lines[0]}" == "Couldn't initialize fanotify: "* ]]
-}
-
 # Differential: Debian's 3.22 and ours watch the same directory and must
 # print the same for the features both have.
 diff_run() {

@@ -199,6 +199,20 @@ mark() {
 	[ "$(cat out)" = $'d/ MOVED_FROM,ISDIR a\nd/ CREATE m1\nd/ CREATE m2' ]
 }
 
+@test "-m -r: a directory moved out reports its own MOVE_SELF, then is forgotten" {
+	cd d
+	start_watching ../out ../err "$INOTIFYWAIT" -m -r -e moved_from,move_self,create .
+	mv a ../outside/
+	touch m1
+	wait_for 10 file_has ../out m1
+	touch ../outside/a/x
+	mv ../outside/a/b ../outside/b
+	touch m2
+	wait_for 10 file_has ../out m2
+	stop_bg
+	[ "$(cat ../out)" = $'./ MOVED_FROM,ISDIR a\n./a/ MOVE_SELF \n./ CREATE m1\n./ CREATE m2' ]
+}
+
 @test "-m -r: a directory renamed inside the tree keeps its subtree, renamed" {
 	iw_bg -m -r -e create d
 	mv d/a d/c
