@@ -86,7 +86,9 @@ itl_fd(const struct itl *ctx)
 	return ctx->fd;
 }
 
-/* The record at raw[pos], or NULL if it is truncated. */
+/* The record at raw[pos], or NULL if it is truncated or its len would put
+ * the next record out of alignment (the kernel pads names to a multiple of
+ * the header's size). */
 struct inotify_event *
 itl_raw_record(struct itl *ctx, size_t pos)
 {
@@ -96,7 +98,8 @@ itl_raw_record(struct itl *ctx, size_t pos)
 	if (left < sizeof(*ie))
 		return NULL;
 	ie = (struct inotify_event *)(void *)(ctx->raw + pos);
-	if (ie->len > left - sizeof(*ie))
+	if (ie->len > left - sizeof(*ie) ||
+	    ie->len % _Alignof(struct inotify_event) != 0)
 		return NULL;
 	/* The kernel pads names with NULs: the last byte is one. */
 	if (ie->len != 0 && ie->name[ie->len - 1] != '\0')

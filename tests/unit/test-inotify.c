@@ -242,6 +242,26 @@ truncated_record_is_eio(void)
 	itl_close(ctx);
 }
 
+/* A len that is not a multiple of the record alignment (the kernel pads
+ * names) would make the next record misaligned: the batch is bad. */
+static void
+misaligned_len_is_eio(void)
+{
+	struct itl *ctx = open_ctx();
+	const struct itl_event *ev;
+	struct inotify_event ie = { .wd = 1, .mask = IN_OPEN, .len = 3 };
+
+	memset(ctx->raw, 0, 2 * sizeof(ie) + 3);
+	memcpy(ctx->raw, &ie, sizeof(ie));
+	ie.len = 0;
+	memcpy(ctx->raw + sizeof(ie) + 3, &ie, sizeof(ie));
+	ctx->pos = 0;
+	ctx->end = 2 * sizeof(ie) + 3;
+	is_int(itl_next(ctx, 0, &ev), -EIO, "len 3: -EIO");
+	is_int(itl_next(ctx, 0, &ev), 0, "the rest of the batch is dropped");
+	itl_close(ctx);
+}
+
 struct idle_count {
 	int calls;
 	int fail;
@@ -379,6 +399,7 @@ main(void)
 	overflow_is_delivered();
 	unknown_wd_dropped_ignored_removes();
 	truncated_record_is_eio();
+	misaligned_len_is_eio();
 	idle_hook_at_batch_end();
 	waits_in_read();
 	wake_fd_ends_a_wait();
