@@ -2,8 +2,9 @@
 /*
  * reader.c: the event-buffer iterator fed arbitrary bytes as if read from
  * the kernel.  A context watches a small real tree (wds 1..4, recursive
- * bookkeeping on or off); then a pipe takes the place of its inotify fd, and
- * the input is written into it in batches, each drained with itl_next(0).
+ * bookkeeping on or off) through one inotify instance kept for every input;
+ * then a pipe takes the place of its fd, and the input is written into it
+ * in batches, each drained with itl_next(0).
  *
  * Input: one byte of configuration (bit 0 track new dirs, 1 scan them, 2
  * statistics, 3 an --exclude regex, 4 ask itl_pending() before each event),
@@ -58,6 +59,18 @@ make_tree(void)
 	atexit(remove_tree);
 }
 
+/* One inotify instance for every input: its watches stay (the same wds
+ * each time), so that no input pays the kernel's teardown of watches. */
+static int
+kernel_fd(void)
+{
+	static int fd = -1;
+
+	if (fd < 0 && (fd = inotify_init1(IN_CLOEXEC)) < 0)
+		abort();
+	return fd;
+}
+
 /* A context over the tree whose fd is now the read end of a pipe; *wfd
  * gets the write end. */
 static struct itl *
@@ -71,6 +84,7 @@ open_ctx(unsigned cfgbits, int *wfd)
 	cfg.scan_new_dirs = (cfgbits & 3) == 3;
 	cfg.stats = (cfgbits & 4) != 0;
 	if (itl_open(&ctx, &cfg) < 0 ||
+	    dup2(kernel_fd(), itl_fd(ctx)) < 0 ||
 	    itl_watch_tree(ctx, top, IN_ALL_EVENTS, NULL) < 0)
 		abort();
 	if ((cfgbits & 8) && itl_filter_set(ctx, "^.?$", 0) < 0)
