@@ -23,6 +23,7 @@ teardown() {
 readonly SETUP="Setting up watches."
 readonly READY="Watches established."
 
+# bats test_tags=argv0
 @test "every option that takes an argument, given without one: getopt's line, 1" {
 	local o
 	for o in e t o; do
@@ -36,6 +37,7 @@ readonly READY="Watches established."
 	done
 }
 
+# bats test_tags=argv0
 @test "unknown options: getopt's line, 1, no usage" {
 	fails_with 1 "$INOTIFYWAIT: unrecognized option '--foo'" \
 		"$INOTIFYWAIT" --foo d

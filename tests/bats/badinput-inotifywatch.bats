@@ -18,6 +18,7 @@ teardown() {
 readonly EST="Establishing watches..."
 readonly FIN="Finished establishing watches, now collecting statistics."
 
+# bats test_tags=argv0
 @test "every option that takes an argument, given without one: getopt's line, 1" {
 	local o
 	for o in e t a d; do
@@ -31,6 +32,7 @@ readonly FIN="Finished establishing watches, now collecting statistics."
 	done
 }
 
+# bats test_tags=argv0
 @test "unknown options, and inotifywait's -q, -m, -c: getopt's line, 1" {
 	local o
 	fails_with 1 "$INOTIFYWATCH: unrecognized option '--foo'" \
