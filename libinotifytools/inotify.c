@@ -153,7 +153,9 @@ itl_fd(const struct itl *ctx)
 	return ctx->fd;
 }
 
-/* The record at raw[pos], or NULL if it is truncated. */
+/* The record at raw[pos], or NULL if it is truncated or its len would put
+ * the next record out of alignment (the kernel pads names to a multiple of
+ * the header's size). */
 struct inotify_event *
 itl_raw_record(struct itl *ctx, size_t pos)
 {
@@ -163,7 +165,8 @@ itl_raw_record(struct itl *ctx, size_t pos)
 	if (left < sizeof(*ie))
 		return NULL;
 	ie = (struct inotify_event *)(void *)(ctx->raw + pos);
-	if (ie->len > left - sizeof(*ie))
+	if (ie->len > left - sizeof(*ie) ||
+	    ie->len % _Alignof(struct inotify_event) != 0)
 		return NULL;
 	/* The kernel pads names with NULs: the last byte is one. */
 	if (ie->len != 0 && ie->name[ie->len - 1] != '\0')
@@ -431,9 +434,11 @@ batch_end(struct itl *ctx)
 	if (!ctx->batch_open)
 		return 0;
 	ctx->batch_open = 0;
-	/* A MOVED_FROM still unpaired left the tree. */
-	itl_recurse_flush(ctx);
-	itl_recurse_batch_end(ctx);
+	/* A MOVED_FROM still unpaired stays pending: a rename can be read
+	 * between its MOVED_FROM and its MOVED_TO.  The next record that is
+	 * not its MOVED_TO takes the subtree away (take_raw). */
+	if (ctx->mv_wd < 0)
+		itl_recurse_batch_end(ctx);
 	return ctx->idle != NULL ? ctx->idle(ctx->idle_arg) : 0;
 }
 
