@@ -25,7 +25,8 @@ readonly PROG=inotify.sh
 readonly EVENTS=close_write,moved_to,moved_from,create,delete,attrib,q_overflow
 readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
 EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
-FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT "
+FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT \
+METRICS_FILE "
 
 # Set by `make install` to $(sysconfdir)/syncd.conf.
 SYNCD_CONF_DEFAULT=/etc/syncd.conf
@@ -62,6 +63,7 @@ OVERFLOW=0
 PDEATH=()		# runs a command that dies with its parent
 STOP=0
 RELOAD=0
+METRICS_DUE=0		# a run ended since METRICS_FILE was written
 
 die() {
 	printf '%s: %s\n' "${PROG}" "$*" >&2
@@ -113,6 +115,7 @@ config_defaults() {
 		[SPOOL_DIR]=/var/spool/syncd [PID_FILE]=/run/syncd.pid
 		[LOG_FILE]=syslog [FULL_SYNC_INTERVAL]=0 [RETRY_MAX]=300
 		[RSYNC_TIMEOUT]=120 [CONNECT_TIMEOUT]=10 [STOP_TIMEOUT]=60
+		[METRICS_FILE]=''
 	)
 }
 
@@ -217,6 +220,7 @@ config_check() {
 	uint STOP_TIMEOUT 1
 	abspath SPOOL_DIR
 	[[ -z ${C[PID_FILE]} ]] || abspath PID_FILE
+	[[ -z ${C[METRICS_FILE]} ]] || abspath METRICS_FILE
 	[[ ${C[LOG_FILE]} == syslog || ${C[LOG_FILE]} == - ]] ||
 	    abspath LOG_FILE
 	read -r -a RSYNC_OPTS_A <<<"${C[RSYNC_OPTS]}" || true
@@ -424,6 +428,7 @@ w_end() {
 			log "${level}" "target=${TARGET_LIST[i]}: ${err}"
 		done < <(head -n 5 -- "${d}/$4.err")
 	fi
+	METRICS_DUE=1
 	if [[ ${CLASS} == ok ]]; then
 		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok"
 		rm -f -- "${d}/last_error"
@@ -606,6 +611,17 @@ w_wait() {
 	fi
 }
 
+# metrics_write: after a run, METRICS_FILE gets the spool's figures
+# (syncd-check -m, next to this script).
+metrics_write() {
+	local dir=.
+	(( METRICS_DUE )) && [[ -n ${C[METRICS_FILE]} ]] || return 0
+	METRICS_DUE=0
+	[[ ${SELF} != */* ]] || dir=${SELF%/*}
+	"${BASH}" "${dir}/syncd-check" -m "${C[METRICS_FILE]}" \
+	    "${C[SPOOL_DIR]}" </dev/null || true
+}
+
 # w_failed: schedule the next attempt with exponential backoff.
 w_failed() {
 	BACKOFF=$(( BACKOFF ? BACKOFF * 2 : 1 ))
@@ -629,6 +645,7 @@ worker() {
 	trap '' INT TERM HUP
 	close_inherited keep-lock
 	while :; do
+		metrics_write
 		w_drain
 		now=${EPOCHSECONDS}
 		if (( C[FULL_SYNC_INTERVAL] && last_full &&
@@ -683,6 +700,7 @@ worker() {
 			timeout=3600
 		fi
 		(( timeout > 0 )) || timeout=1
+		metrics_write
 		w_wait "${timeout}"
 	done
 }
