@@ -26,7 +26,8 @@ readonly EVENTS=close_write,modify,moved_to,moved_from,create,delete,attrib,q_ov
 readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
 EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
 FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT \
-ALLOW_EMPTY_SOURCE MAX_DELETE BACKUP_DIR SPOOL_MAX WRITE_CHECK_INTERVAL "
+ALLOW_EMPTY_SOURCE MAX_DELETE BACKUP_DIR SPOOL_MAX WRITE_CHECK_INTERVAL \
+METRICS_FILE "
 
 # Set by `make install` to $(sysconfdir)/syncd.conf.
 SYNCD_CONF_DEFAULT=/etc/syncd.conf
@@ -66,6 +67,7 @@ SYSLOG_DOWN=0		# LOG_FILE=syslog, but no syslog socket: stderr
 SPOOL_ERR=0		# a spool write failed; logged once until one succeeds
 STOP=0
 RELOAD=0
+METRICS_DUE=0		# a run ended since METRICS_FILE was written
 
 die() {
 	printf '%s: %s\n' "${PROG}" "$*" >&2
@@ -166,6 +168,7 @@ config_defaults() {
 		[RSYNC_TIMEOUT]=120 [CONNECT_TIMEOUT]=10 [STOP_TIMEOUT]=60
 		[ALLOW_EMPTY_SOURCE]=no [MAX_DELETE]='' [BACKUP_DIR]=''
 		[SPOOL_MAX]=262144 [WRITE_CHECK_INTERVAL]=2
+		[METRICS_FILE]=''
 	)
 }
 
@@ -344,6 +347,7 @@ config_check() {
 	uint STOP_TIMEOUT 1
 	abspath SPOOL_DIR
 	[[ -z ${C[PID_FILE]} ]] || abspath PID_FILE
+	[[ -z ${C[METRICS_FILE]} ]] || abspath METRICS_FILE
 	[[ ${C[LOG_FILE]} == syslog || ${C[LOG_FILE]} == - ]] ||
 	    abspath LOG_FILE
 	state_paths_check
@@ -987,6 +991,7 @@ w_end() {
 		    "MAX_DELETE=${C[MAX_DELETE]} deletions: the rest were not" \
 		    "deleted; check SOURCE"
 	fi
+	METRICS_DUE=1
 	if [[ ${CLASS} == ok ]]; then
 		printf '%s\n' "${EPOCHSECONDS}" >"${d}/last_ok" ||
 		    spool_error "cannot write last_ok"
@@ -1197,6 +1202,17 @@ w_wait() {
 	fi
 }
 
+# metrics_write: after a run, METRICS_FILE gets the spool's figures
+# (syncd-check -m, next to this script).
+metrics_write() {
+	local dir=.
+	(( METRICS_DUE )) && [[ -n ${C[METRICS_FILE]} ]] || return 0
+	METRICS_DUE=0
+	[[ ${SELF} != */* ]] || dir=${SELF%/*}
+	"${BASH}" "${dir}/syncd-check" -m "${C[METRICS_FILE]}" \
+	    "${C[SPOOL_DIR]}" </dev/null || true
+}
+
 # w_failed: schedule the next attempt with exponential backoff.
 w_failed() {
 	BACKOFF=$(( BACKOFF ? BACKOFF * 2 : 1 ))
@@ -1223,6 +1239,7 @@ worker() {
 	trap '' INT TERM HUP
 	close_inherited keep-lock
 	while :; do
+		metrics_write
 		w_drain
 		now=${EPOCHSECONDS}
 		if (( C[FULL_SYNC_INTERVAL] && last_full &&
@@ -1284,6 +1301,7 @@ worker() {
 		[[ ! -e ${D}/quarantine ]] || (( Q_NEXT - now >= timeout )) ||
 		    timeout=$(( Q_NEXT - now ))
 		(( timeout > 0 )) || timeout=1
+		metrics_write
 		w_wait "${timeout}"
 	done
 }

@@ -24,3 +24,14 @@ load helpers
 		[ -z "$output" ] && [ -z "$stderr" ]
 	done
 }
+
+@test "the monitoring, completion and packaging scripts pass the same lints" {
+	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	run -0 shellcheck "$top_srcdir/scripts/syncd-check"
+	run -0 shellcheck -s bash "$top_srcdir/completion/inotifywait"
+	run -0 shellcheck "$top_srcdir/.ci/packages"
+	run -0 --separate-stderr mandoc -Tlint -W warning \
+		"$top_srcdir/man/syncd-check.8"
+	[ -z "$output" ] && [ -z "$stderr" ]
+}
