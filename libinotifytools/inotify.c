@@ -434,9 +434,11 @@ batch_end(struct itl *ctx)
 	if (!ctx->batch_open)
 		return 0;
 	ctx->batch_open = 0;
-	/* A MOVED_FROM still unpaired left the tree. */
-	itl_recurse_flush(ctx);
-	itl_recurse_batch_end(ctx);
+	/* A MOVED_FROM still unpaired stays pending: a rename can be read
+	 * between its MOVED_FROM and its MOVED_TO.  The next record that is
+	 * not its MOVED_TO takes the subtree away (take_raw). */
+	if (ctx->mv_wd < 0)
+		itl_recurse_batch_end(ctx);
 	return ctx->idle != NULL ? ctx->idle(ctx->idle_arg) : 0;
 }
 

@@ -262,6 +262,65 @@ misaligned_len_is_eio(void)
 	itl_close(ctx);
 }
 
+/* Put one record into the read buffer as a batch of its own, as if the
+ * kernel had given it alone. */
+static void
+inject(struct itl *ctx, int wd, uint32_t mask, uint32_t cookie,
+    const char *name)
+{
+	struct inotify_event ie = { .wd = wd, .mask = mask, .cookie = cookie,
+	    .len = 16 };
+
+	memset(ctx->raw, 0, sizeof(ie) + ie.len);
+	memcpy(ctx->raw, &ie, sizeof(ie));
+	strcpy(ctx->raw + sizeof(ie), name);
+	ctx->pos = 0;
+	ctx->end = sizeof(ie) + ie.len;
+	ctx->batch_open = 1;
+}
+
+static int
+wd_of(struct itl *ctx, const char *path)
+{
+	struct itl_watch *w = itl_watch_by_path(ctx, path);
+
+	return w != NULL ? itl_watch_wd(w) : -1;
+}
+
+/* A rename read in two batches (the read came between its MOVED_FROM and
+ * its MOVED_TO): the directory keeps its watch under the new name; the end
+ * of the first batch does not take it for a move out of the tree. */
+static void
+split_rename_keeps_the_watch(void)
+{
+	struct itl_config cfg = { .track_new_dirs = 1 };
+	const struct itl_event *ev;
+	struct itl *ctx = NULL;
+	char drain[4096];
+	int wd_top, wd_a;
+
+	mkdir(P("split"), 0700);
+	mkdir(P("split/a"), 0700);
+	if (itl_open(&ctx, &cfg) < 0 ||
+	    itl_watch_tree(ctx, P("split"), IN_ALL_EVENTS, NULL) < 0) {
+		ok(0, "watch split");
+		return;
+	}
+	wd_top = wd_of(ctx, P("split/"));
+	wd_a = wd_of(ctx, P("split/a/"));
+	/* The real rename, its events read here and given again split. */
+	rename(P("split/a"), P("split/b"));
+	ok(read(itl_fd(ctx), drain, sizeof(drain)) > 0, "kernel's records");
+	inject(ctx, wd_top, IN_MOVED_FROM | IN_ISDIR, 7, "a");
+	is_int(itl_next(ctx, 0, &ev), 1, "MOVED_FROM delivered");
+	is_int(itl_next(ctx, 0, &ev), 0, "then the batch ends");
+	inject(ctx, wd_top, IN_MOVED_TO | IN_ISDIR, 7, "b");
+	is_int(itl_next(ctx, 0, &ev), 1, "MOVED_TO in the next batch");
+	is_int(wd_of(ctx, P("split/b/")), wd_a, "b/ has a's watch");
+	is_int(wd_of(ctx, P("split/a/")), -1, "a/ is gone");
+	itl_close(ctx);
+}
+
 struct idle_count {
 	int calls;
 	int fail;
@@ -400,6 +459,7 @@ main(void)
 	unknown_wd_dropped_ignored_removes();
 	truncated_record_is_eio();
 	misaligned_len_is_eio();
+	split_rename_keeps_the_watch();
 	idle_hook_at_batch_end();
 	waits_in_read();
 	wake_fd_ends_a_wait();
