@@ -360,6 +360,8 @@ take_raw(struct itl *ctx)
 	}
 	if (!move_goes_on(ctx, ie))
 		itl_recurse_flush(ctx);
+	else if (ctx->mv_wd >= 0 && (ie->mask & IN_MOVE_SELF))
+		ctx->mv_self = 1;
 	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
 	    itl_recurse_self(ctx, ie, &ctx->self_prev, 1) ||
 	    itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
@@ -436,7 +438,11 @@ batch_end(struct itl *ctx)
 	ctx->batch_open = 0;
 	/* A MOVED_FROM still unpaired stays pending: a rename can be read
 	 * between its MOVED_FROM and its MOVED_TO.  The next record that is
-	 * not its MOVED_TO takes the subtree away (take_raw). */
+	 * not its MOVED_TO takes the subtree away (take_raw), and so does
+	 * the end of a batch after the directory's own MOVE_SELF, which the
+	 * kernel queues after the MOVED_TO of a rename. */
+	if (ctx->mv_wd >= 0 && ctx->mv_self)
+		itl_recurse_flush(ctx);
 	if (ctx->mv_wd < 0)
 		itl_recurse_batch_end(ctx);
 	return ctx->idle != NULL ? ctx->idle(ctx->idle_arg) : 0;

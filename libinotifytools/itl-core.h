@@ -173,6 +173,7 @@ struct itl {
 	uint32_t mv_cookie;
 	uint32_t mv_id;		/* its watched node, or ITL_NONE */
 	int mv_node_wd;		/* that node's wd, to check it is still it */
+	int mv_self;		/* its own MOVE_SELF came: it left the tree */
 	uint64_t stream_base;	/* bytes read from the kernel before raw[] */
 	uint64_t seen_until;	/* where the scan's duplicates can end */
 	uint32_t dup_id;	/* watch_new found its wd on this node */

@@ -790,6 +790,7 @@ itl_recurse_flush(struct itl *ctx)
 	if (itl_recurse_moving(ctx) != ITL_NONE)
 		remove_tree(ctx, ctx->mv_id, 1);
 	ctx->mv_wd = -1;
+	ctx->mv_self = 0;
 	ctx->mv_id = ITL_NONE;
 }
 
@@ -841,6 +842,7 @@ itl_recurse_event(struct itl *ctx, struct itl_event *ev)
 		id = itl_node_child(ctx, parent, ev->name, ev->name_len);
 		ctx->mv_wd = ev->wd;
 		ctx->mv_cookie = ev->cookie;
+		ctx->mv_self = 0;
 		ctx->mv_id = id != ITL_NONE && itl_node(ctx, id)->wd >= 0 ?
 		    id : ITL_NONE;
 		if (ctx->mv_id != ITL_NONE)
