@@ -91,7 +91,7 @@ readonly FIN="Finished establishing watches, now collecting statistics."
 	fails_with 1 "Couldn't open nofile: No such file or directory" \
 		"$INOTIFYWATCH" --fromfile nofile
 	printf 'd\r\n' >list
-	fails_with 1 "$EST"$'\n'"Failed to watch d"$'\r'": No such file or directory" \
+	fails_with 1 "$EST"$'\n'"Failed to watch d\\x0d: No such file or directory" \
 		"$INOTIFYWATCH" -t 1 --fromfile list
 }
 
