@@ -93,7 +93,7 @@ secs() {
 # \n, \t or \xNN, so that a message is one line.  (Backslashes are left
 # alone: a line inotifywait wrote is escaped already, see cli_esc.)
 escape() {
-	local s=$1 out='' c i
+	local s=$1 esc='' c i
 	if [[ ${s} != *[[:cntrl:]]* ]]; then
 		REPLY=${s}
 		return
@@ -101,13 +101,13 @@ escape() {
 	for (( i = 0; i < ${#s}; i++ )); do
 		c=${s:i:1}
 		case ${c} in
-		$'\n')		out+='\n' ;;
-		$'\t')		out+='\t' ;;
-		[[:cntrl:]])	printf -v c '\\x%02x' "'${c}"; out+=${c} ;;
-		*)		out+=${c} ;;
+		$'\n')		esc+='\n' ;;
+		$'\t')		esc+='\t' ;;
+		[[:cntrl:]])	printf -v c '\\x%02x' "'${c}"; esc+=${c} ;;
+		*)		esc+=${c} ;;
 		esac
 	done
-	REPLY=${out}
+	REPLY=${esc}
 }
 
 # log LEVEL MSG: one line to LOG_FILE, syslog or stderr, its control
@@ -546,7 +546,8 @@ NOFOLLOW_A=()
 # nofollow_setup: use the namespace if this system allows it (root, Linux
 # 5.10 or later), else warn once.
 nofollow_setup() {
-	mkdir -p -m 0700 -- "${C[SPOOL_DIR]}/run/src"
+	[[ -d ${C[SPOOL_DIR]}/run/src ]] ||
+	    mkdir -m 0700 -- "${C[SPOOL_DIR]}/run/src"
 	NOFOLLOW_A=(unshare -m --propagation private -- "${BASH}" -c
 	    "${NOFOLLOW_SH}" "${PROG}" "${C[SPOOL_DIR]}/run/src")
 	if ! "${NOFOLLOW_A[@]}" true >/dev/null 2>&1; then
