@@ -604,19 +604,20 @@ safe_names() {
 	    mv -f -- "${list}.safe" "${list}"
 }
 
-# source_id: set REPLY to SOURCE's identity: file system type and id, and
-# the directory's inode.  An unmounted or different file system differs.
+# source_id: set REPLY to the identity of SOURCE as pinned at start (the
+# working directory, which rsync reads): file system type and id, and the
+# directory's inode.  An unmounted or different file system differs.
 source_id() {
 	local fs ino
-	fs=$(stat -f -c '%t:%i' -- "${C[SOURCE]}" 2>/dev/null) || fs=none
-	ino=$(stat -c '%i' -- "${C[SOURCE]}" 2>/dev/null) || ino=none
+	fs=$(stat -f -c '%t:%i' -- . 2>/dev/null) || fs=none
+	ino=$(stat -c '%i' -- . 2>/dev/null) || ino=none
 	REPLY=${fs}:${ino}
 }
 
-# source_empty: SOURCE holds nothing.
+# source_empty: the pinned SOURCE holds nothing.
 source_empty() {
 	local -a e
-	e=("${C[SOURCE]}"/* "${C[SOURCE]}"/.[!.]* "${C[SOURCE]}"/..?*)
+	e=(./* ./.[!.]* ./..?*)
 	(( ${#e[@]} == 0 ))
 }
 
