@@ -1115,6 +1115,15 @@ w_full_start() {
 	FULL_PID=$!
 }
 
+# full_running: the background full sync has not ended yet (a zombie has:
+# its status file may be missing when the spool is full).
+full_running() {
+	local st
+	{ st=$(<"/proc/${FULL_PID}/stat"); } 2>/dev/null || return 1
+	st=${st##*) }
+	[[ ${st%% *} != Z ]]
+}
+
 # w_full_end I D [wait]: finish the background full sync if it has ended
 # (with wait: once it has); fail while it runs.  Updates the full sync
 # schedule of worker() (its locals).  The names to recheck wait until no
@@ -1122,11 +1131,12 @@ w_full_start() {
 w_full_end() {
 	local i=$1 d=$2 now
 	[[ -n ${FULL_PID} ]] || return 0
-	[[ -e ${d}/full.rc || ${3:-} == wait ]] || return 1
+	[[ -e ${d}/full.rc || ${3:-} == wait ]] || ! full_running || return 1
 	wait "${FULL_PID}" 2>/dev/null || true
 	FULL_PID=
-	RC=255
-	[[ ! -r ${d}/full.rc ]] || read -r RC <"${d}/full.rc"
+	RC=
+	[[ ! -r ${d}/full.rc ]] || read -r RC <"${d}/full.rc" || true
+	[[ ${RC} =~ ^[0-9]{1,3}$ ]] || RC=255	# no status: a full spool
 	rm -f -- "${d}/full.rc"
 	RUN_T0=${FULL_T0}
 	RUN_NAMES=0
