@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,6 +57,8 @@ struct itl_fan {
 	size_t nmnt;
 	pid_t pid;
 	_Alignas(struct fanotify_event_metadata) char buf[FAN_BUF_SIZE];
+	/* one record of buf copied to be aligned (see fan_record) */
+	_Alignas(struct fanotify_event_metadata) char rec[1024];
 };
 
 /* ---- keys: fsid, handle type, handle bytes --------------------------- */
@@ -539,22 +542,44 @@ convert(struct itl *ctx, const struct fanotify_event_metadata *m, size_t at)
 	(sizeof(struct fanotify_event_info_fid) + sizeof(struct file_handle) + \
 	MAX_HANDLE) + NAME_MAX + 1)
 
+/* The record at p (left bytes to the end of the batch), or NULL at the
+ * end.  The kernel aligns records to 4 bytes only: one that is not aligned
+ * for its 64-bit mask is copied to f->rec (valid until the next call). */
+static const struct fanotify_event_metadata *
+fan_record(struct itl_fan *f, const char *p, size_t left)
+{
+	struct fanotify_event_metadata hd;
+
+	if (left < FAN_EVENT_METADATA_LEN)
+		return NULL;
+	memcpy(&hd, p, sizeof(hd));
+	if (hd.event_len < FAN_EVENT_METADATA_LEN || hd.event_len > left ||
+	    hd.metadata_len > hd.event_len)
+		return NULL;
+	if ((uintptr_t)p % _Alignof(struct fanotify_event_metadata) == 0)
+		return (const void *)p;
+	if (hd.event_len > sizeof(f->rec))
+		return NULL;
+	memcpy(f->rec, p, hd.event_len);
+	return (const void *)f->rec;
+}
+
 /* Each inotify record is smaller than the fanotify one it comes from, so
  * a batch always fits in raw[]. */
 static ssize_t
 fan_read(struct itl *ctx, int *drained)
 {
 	struct itl_fan *f = ctx->fan;
-	const struct fanotify_event_metadata *m;
 	ssize_t n = read(ctx->fd, f->buf, sizeof(f->buf));
-	size_t len, out = 0;
+	size_t len, off, out = 0;
+	const struct fanotify_event_metadata *m;
 
 	if (n <= 0)
 		return n == 0 ? -EIO : -errno;
 	*drained = (size_t)n <= sizeof(f->buf) - FAN_ROOM;
 	len = (size_t)n;
-	m = (const struct fanotify_event_metadata *)(const void *)f->buf;
-	for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
+	for (off = 0; (m = fan_record(f, f->buf + off, len - off)) != NULL;
+	    off += m->event_len)
 		if (m->vers == FANOTIFY_METADATA_VERSION)
 			out += convert(ctx, m, out);
 	return (ssize_t)out;
