@@ -451,6 +451,9 @@ itl_node_move(struct itl *ctx, uint32_t id, uint32_t parent,
 
 	if (len > UINT16_MAX)
 		return -ENAMETOOLONG;
+	/* A directory cannot move below itself: such events are not real. */
+	if (parent != ITL_NONE && itl_node_is_below(ctx, parent, id))
+		return -EINVAL;
 	byname_del(ctx, id);
 	if (len != w->len) {
 		n = realloc(w, sizeof(*w) + len + 1);
