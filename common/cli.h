@@ -2,7 +2,7 @@
 /*
  * cli.h: what inotifywait and inotifywatch share on the command line.
  *
- * Everything here prints upstream's exact wording (see shared/SPEC.md) and
+ * Everything here prints upstream 4.25.9.0's exact wording and
  * leaves the policy to the tool: functions that can fail print their message
  * and return -1 (or -errno where noted); none of them exits, except
  * cli_die_nomem().  Messages go to stderr through cli_err(), or through

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * paths.c: the list of paths to watch, from --fromfile and argv (SPEC 1.15
- * with our fixes: an unopenable file is an error, empty lines are skipped,
- * lines have no length limit, the lists grow without bound).
+ * paths.c: the list of paths to watch, from --fromfile and argv, read as
+ * upstream reads them, except that an unopenable file is an error, empty
+ * lines are skipped, lines have no length limit and the lists grow without
+ * bound.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,8 @@
 /*
  * inotifywait: wait for filesystem events and print them.
  *
- * main() follows upstream's startup sequence (SPEC 1.4); options.c parses
+ * main() follows upstream's startup order (options, watches, "Watches
+ * established.", events); options.c parses
  * the command line, output.c batches stdout, common/ holds what inotifywatch
  * shares, and the library does the watching, the recursion and the
  * rendering.

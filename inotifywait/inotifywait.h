@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-/* Everything the command line sets (SPEC 1.2). */
+/* Everything the command line sets. */
 struct iw_opts {
 	const char *progname;	/* basename of argv[0] */
 	enum itl_backend backend;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * options.c: inotifywait's command line: getopt_long exactly as upstream
- * (SPEC 1.1: "mrhcdsPqt:fo:e:IFS", long-only options with vals that are not
+ * ("mrhcdsPqt:fo:e:IFS", long-only options with vals that are not
  * in the short string), the post-loop validation in upstream's order
- * (SPEC 1.3) and the --help text.
+ * and the --help text.
  */
 #include "config.h"
 
@@ -201,7 +201,8 @@ append_newline(struct iw_opts *o)
 	o->format = p;
 }
 
-/* SPEC 1.3, steps 1-9, in order. */
+/* The checks after the getopt loop, in upstream's order: the first
+ * failing one gives the message. */
 static int
 validate(struct iw_opts *o)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * inotifywatch: gather filesystem usage statistics (SPEC 2).
+ * inotifywatch: gather filesystem usage statistics.
  *
  * Setup prints upstream's messages; an interrupt during setup gets the
  * "impatient user" answer.  Then the signals that end the run (INT, TERM,

@@ -2,9 +2,9 @@
 /*
  * opts.c: inotifywatch's command line, as upstream 4.25.9.0 parses it:
  * getopt_long with "hrPa:d:zve:t:IFS", the validation after the loop and
- * its messages (SPEC 2.1), and --help.
+ * its messages, and --help.
  *
- * Fixes (SPEC Decisions): -d move / -d close are rejected like -a; -d
+ * Where it differs from upstream: -d move / -d close are rejected like -a; -d
  * access (and -d "") sort by that key descending instead of colliding
  * with upstream's "descending total" sentinel; a key that has no column
  * (a comma list, isdir, ...) is rejected instead of crashing.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * table.c: inotifywatch's statistics table (SPEC 2.4).
+ * table.c: inotifywatch's statistics table, laid out as upstream's.
  *
  * "total  " then one "name  " per included column, in a fixed order, then
  * "filename".  A column is included when its bit is in the -e mask and

@@ -2,8 +2,8 @@
 /*
  * api.c: upstream's libinotifytools entry points (inotifytools.h), a thin
  * layer over one default context.  Return values and quirks follow
- * inotify-tools 4.25.9.0 (SPEC 3.2, 1.6), with the fixes listed in the
- * SPEC's Decisions.
+ * inotify-tools 4.25.9.0; where we differ (a bounded buffer, a stable copy
+ * of a path), the function's comment says so.
  */
 #include <errno.h>
 #include <limits.h>

@@ -3,7 +3,8 @@
  * events.c: the event-name table and conversions between names and masks.
  *
  * One table drives everything: parsing (-e, inotifytools_str_to_event),
- * rendering (%e, the default output, CSV) and the EVENTS part of --help.
+ * rendering (%e, the default output, CSV).  The tools print their own
+ * --help text.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,80 +14,43 @@
 #include "itl.h"
 
 /*
- * The one list of names: mask, name, --help text (NULL: not in --help).  The
- * first NPRINT entries are printed, in this order; the rest are parse-only.
+ * The one list of names: mask, name.  The first NPRINT entries are printed,
+ * in this order; the rest are parse-only.
  */
 #define EVENT_LIST(X)							\
-	X(IN_ACCESS, "ACCESS",						\
-	    "file or directory contents were read")			\
-	X(IN_MODIFY, "MODIFY",						\
-	    "file or directory contents were written")			\
-	X(IN_ATTRIB, "ATTRIB",						\
-	    "file or directory attributes changed")			\
-	X(IN_CLOSE_WRITE, "CLOSE_WRITE",				\
-	    "file or directory closed, after being opened in\n"		\
-	    "writable mode")						\
-	X(IN_CLOSE_NOWRITE, "CLOSE_NOWRITE",				\
-	    "file or directory closed, after being opened in\n"		\
-	    "read-only mode")						\
-	X(IN_OPEN, "OPEN",						\
-	    "file or directory opened")					\
-	X(IN_MOVED_FROM, "MOVED_FROM",					\
-	    "file or directory moved from watched directory")		\
-	X(IN_MOVED_TO, "MOVED_TO",					\
-	    "file or directory moved to watched directory")		\
-	X(IN_CREATE, "CREATE",						\
-	    "file or directory created within watched directory")	\
-	X(IN_DELETE, "DELETE",						\
-	    "file or directory deleted within watched directory")	\
-	X(IN_DELETE_SELF, "DELETE_SELF",				\
-	    "file or directory was deleted")				\
-	X(IN_UNMOUNT, "UNMOUNT",					\
-	    "file system containing file or directory unmounted")	\
-	X(IN_Q_OVERFLOW, "Q_OVERFLOW", NULL)				\
-	X(IN_IGNORED, "IGNORED", NULL)					\
-	X(IN_CLOSE, "CLOSE",						\
-	    "file or directory closed, regardless of read/write mode")	\
-	X(IN_MOVE_SELF, "MOVE_SELF",					\
-	    "A watched file or directory was moved.")			\
-	X(IN_ISDIR, "ISDIR", NULL)					\
-	X(IN_ONESHOT, "ONESHOT", NULL)					\
-	X(IN_MOVE, "MOVE",						\
-	    "file or directory moved to or from watched directory")	\
-	X(IN_ALL_EVENTS, "ALL_EVENTS", NULL)
+	X(IN_ACCESS, "ACCESS")						\
+	X(IN_MODIFY, "MODIFY")						\
+	X(IN_ATTRIB, "ATTRIB")						\
+	X(IN_CLOSE_WRITE, "CLOSE_WRITE")				\
+	X(IN_CLOSE_NOWRITE, "CLOSE_NOWRITE")				\
+	X(IN_OPEN, "OPEN")						\
+	X(IN_MOVED_FROM, "MOVED_FROM")					\
+	X(IN_MOVED_TO, "MOVED_TO")					\
+	X(IN_CREATE, "CREATE")						\
+	X(IN_DELETE, "DELETE")						\
+	X(IN_DELETE_SELF, "DELETE_SELF")				\
+	X(IN_UNMOUNT, "UNMOUNT")					\
+	X(IN_Q_OVERFLOW, "Q_OVERFLOW")					\
+	X(IN_IGNORED, "IGNORED")					\
+	X(IN_CLOSE, "CLOSE")						\
+	X(IN_MOVE_SELF, "MOVE_SELF")					\
+	X(IN_ISDIR, "ISDIR")						\
+	X(IN_ONESHOT, "ONESHOT")					\
+	X(IN_MOVE, "MOVE")						\
+	X(IN_ALL_EVENTS, "ALL_EVENTS")
 
 #define NPRINT	18
 
-#define AS_ENTRY(mask, name, help)	{ mask, name, help },
-#define AS_LEN(mask, name, help)	sizeof(name) - 1,
+#define AS_ENTRY(mask, name)	{ mask, name },
+#define AS_LEN(mask, name)	sizeof(name) - 1,
 
 const struct itl_event_name itl_event_names[] = {
 	EVENT_LIST(AS_ENTRY)
-	{ 0, NULL, NULL }
+	{ 0, NULL }
 };
 
 /* strlen() of each name, for rendering without strlen() per event. */
 static const unsigned char name_len[] = { EVENT_LIST(AS_LEN) };
-
-/*
- * The EVENTS block of upstream's --help: its order, and the tabs after each
- * name (upstream aligns on column 24, except for move_self).
- */
-static const struct {
-	uint32_t mask;
-	const char *tabs;
-} help_order[] = {
-	{ IN_ACCESS, "\t\t" },		{ IN_MODIFY, "\t\t" },
-	{ IN_ATTRIB, "\t\t" },		{ IN_CLOSE_WRITE, "\t" },
-	{ IN_CLOSE_NOWRITE, "\t" },	{ IN_CLOSE, "\t\t" },
-	{ IN_OPEN, "\t\t" },		{ IN_MOVED_TO, "\t" },
-	{ IN_MOVED_FROM, "\t" },	{ IN_MOVE, "\t\t" },
-	{ IN_MOVE_SELF, "\t\t" },	{ IN_CREATE, "\t\t" },
-	{ IN_DELETE, "\t\t" },		{ IN_DELETE_SELF, "\t" },
-	{ IN_UNMOUNT, "\t\t" },
-};
-
-#define HELP_CONT	"\t           \t"	/* continuation line indent */
 
 static const struct itl_event_name *
 lookup(const char *s, size_t len)
@@ -95,17 +59,6 @@ lookup(const char *s, size_t len)
 
 	for (e = itl_event_names; e->name != NULL; e++)
 		if (strncasecmp(e->name, s, len) == 0 && e->name[len] == '\0')
-			return e;
-	return NULL;
-}
-
-static const struct itl_event_name *
-by_mask(uint32_t mask)
-{
-	const struct itl_event_name *e;
-
-	for (e = itl_event_names; e->name != NULL; e++)
-		if (e->mask == mask)
 			return e;
 	return NULL;
 }
@@ -215,47 +168,4 @@ itl_events_bit(uint32_t mask)
 	if (mask == 0 || (mask & (mask - 1)) != 0)
 		return -1;
 	return __builtin_ctz(mask);
-}
-
-static int
-help_line(struct itl_buf *out, const struct itl_event_name *e,
-    const char *tabs)
-{
-	const char *s;
-	int r;
-
-	if ((r = itl_buf_putc(out, '\t')) < 0)
-		return r;
-	for (s = e->name; *s != '\0'; s++)
-		if ((r = itl_buf_putc(out, *s >= 'A' && *s <= 'Z' ?
-		    (char)(*s - 'A' + 'a') : *s)) < 0)
-			return r;
-	if ((r = itl_buf_append(out, tabs, strlen(tabs))) < 0)
-		return r;
-	for (s = e->help; *s != '\0'; s++) {
-		r = *s == '\n' ?
-		    itl_buf_append(out, "\n" HELP_CONT,
-		    sizeof("\n" HELP_CONT) - 1) :
-		    itl_buf_putc(out, *s);
-		if (r < 0)
-			return r;
-	}
-	return itl_buf_putc(out, '\n');
-}
-
-int
-itl_events_help(struct itl_buf *out)
-{
-	const struct itl_event_name *e;
-	size_t i, len0 = out->len;
-	int r;
-
-	for (i = 0; i < sizeof(help_order) / sizeof(help_order[0]); i++) {
-		e = by_mask(help_order[i].mask);
-		if ((r = help_line(out, e, help_order[i].tabs)) < 0) {
-			out->len = len0;
-			return r;
-		}
-	}
-	return 0;
 }

@@ -3,7 +3,7 @@
  * itl.h: the library's internal interface, shared by the library files, the
  * tools (which link the convenience library libitl.la) and the unit tests.
  *
- * Conventions (see shared/STYLE.md):
+ * Conventions:
  *  - functions return 0 (or a count) on success and -errno on failure;
  *    output parameters are set only on success;
  *  - nothing here prints or exits;
@@ -32,14 +32,13 @@ struct itl_buf;
 struct itl_event_name {
 	uint32_t mask;
 	const char *name;	/* upper case, as printed: "CLOSE_WRITE" */
-	const char *help;	/* one line for --help, NULL if not listed */
 };
 
 /* Every name upstream knows, in upstream's print order (ACCESS, MODIFY,
  * ATTRIB, CLOSE_WRITE, CLOSE_NOWRITE, OPEN, MOVED_FROM, MOVED_TO, CREATE,
  * DELETE, DELETE_SELF, UNMOUNT, Q_OVERFLOW, IGNORED, CLOSE, MOVE_SELF, ISDIR,
  * ONESHOT), then the parse-only names (MOVE, ALL_EVENTS).  Ends with
- * {0, NULL, NULL}. */
+ * {0, NULL}. */
 extern const struct itl_event_name itl_event_names[];
 
 /* Parse "modify,Close_write" split on sep, case-insensitive.  -EINVAL for
@@ -55,9 +54,6 @@ int itl_events_parse(const char *s, char sep, uint32_t *mask);
 size_t itl_events_render(uint32_t mask, char sep, char *buf, size_t size);
 /* Single-bit mask -> index 0..31 for hits[] tables; -1 if not one bit. */
 int itl_events_bit(uint32_t mask);
-/* Append upstream's EVENTS block of --help (the lines "\taccess\t\tfile or
- * directory contents were read\n" ...), byte for byte, to out. */
-int itl_events_help(struct itl_buf *out);
 
 /* ---- buf.c: growable byte buffer (no fixed limits) ------------------ */
 
@@ -109,7 +105,7 @@ struct itl_event {
 /* cfg may be NULL (inotify, nothing tracked).  With ITL_FANOTIFY: -EPERM
  * without CAP_SYS_ADMIN, -EINVAL before kernel 5.9, -ENOSYS if built without
  * fanotify; paths are then absolute directories with a '/' and names are
- * basenames (SPEC 1.17), own-pid events are skipped, and track_new_dirs and
+ * basenames, own-pid events are skipped, and track_new_dirs and
  * scan_new_dirs are ignored.  track_new_dirs adds CREATE|MOVED_FROM|MOVED_TO
  * to the kernel mask of every watch; scan_new_dirs (with it) reports what a
  * new directory already holds as ITL_EVF_SYNTHETIC events (CREATE, and
@@ -199,7 +195,8 @@ void itl_format_free(struct itl_format *f);
 /* Append the rendering of ev to out (%w through itl_wd_path()). */
 int itl_format_render(struct itl *ctx, struct itl_format *f,
     const struct itl_event *ev, struct itl_buf *out);
-/* Append the CSV line (with '\n') of ev to out, upstream's rules (SPEC 1.8). */
+/* Append the CSV line (with '\n') of ev to out: "dir","EVENTS","name"
+ * with upstream's quoting (itl_format_csv_field). */
 int itl_format_csv(struct itl *ctx, const struct itl_event *ev,
     struct itl_buf *out);
 /* Append s quoted as a CSV field (nothing for an empty s). */

@@ -71,7 +71,7 @@ stop_bg() {
 	BG_PID=
 }
 
-# require_root_fanotify: skip unless fanotify can be initialised here.
+# require_fanotify: skip unless fanotify can be initialised here.
 require_fanotify() {
 	[ "$(id -u)" = 0 ] || skip "fanotify needs root"
 }

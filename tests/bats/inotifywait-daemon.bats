@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# inotifywait: -o, -d, -s (SPEC 1.16 with our fixes), the backends (-I, -F,
+# inotifywait: -o, -d, -s, the backends (-I, -F,
 # fsnotifywait) and a differential check against Debian's inotifywait.
 bats_require_minimum_version 1.5.0
 load helpers

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# inotifywait: every event type, the default output line (SPEC 1.5), exit
-# codes of single-event mode (1.10, 1.13), symlinks and -P.
+# inotifywait: every event type, the default output line, exit
+# codes of single-event mode, symlinks and -P.
 bats_require_minimum_version 1.5.0
 load helpers
 load inotifywait-lib

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 # inotifywait: --format directives, --timefmt, --no-newline, --csv and odd
-# file names (SPEC 1.5-1.8).
+# file names.
 bats_require_minimum_version 1.5.0
 load helpers
 load inotifywait-lib

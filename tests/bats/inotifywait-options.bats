@@ -1,7 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# inotifywait: command line, validation messages and exit codes (SPEC 1.1-1.3,
-# 1.10, 1.15).
+# inotifywait: command line, validation messages and exit codes.
 bats_require_minimum_version 1.5.0
 load helpers
 load inotifywait-lib

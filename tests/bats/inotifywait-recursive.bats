@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # inotifywait -r: the initial walk, '@' exclusions, new, moved-in, moved-out,
 # renamed and deleted subdirectories, the race-free scan of new directories,
-# and the regex filters under -r (SPEC 1.14 and Decisions).
+# and the regex filters under -r.
 bats_require_minimum_version 1.5.0
 load helpers
 load inotifywait-lib

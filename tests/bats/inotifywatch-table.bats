@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
-# inotifywatch: the statistics table (SPEC 2.4): header, columns, widths,
+# inotifywatch: the statistics table : header, columns, widths,
 # rows, -z, recursion.
 bats_require_minimum_version 1.5.0
 load helpers

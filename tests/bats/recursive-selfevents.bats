@@ -3,7 +3,7 @@
 # -m -r: reading a new directory is the only thing we do to it, and what
 # inotify sees of that read is what upstream shows: OPEN, ACCESS and
 # CLOSE_NOWRITE,ISDIR of the new directory on its parent, once each
-# (SPEC Decisions).  Nothing on the new directory's own watch.
+# Nothing on the new directory's own watch.
 bats_require_minimum_version 1.5.0
 load helpers
 

@@ -216,39 +216,6 @@ bit_index(void)
 	is_int(itl_events_bit(IN_CLOSE), -1, "CLOSE: not one bit");
 }
 
-static void
-help_is_upstreams(void)
-{
-	static const char want[] =
-	    "\taccess\t\tfile or directory contents were read\n"
-	    "\tmodify\t\tfile or directory contents were written\n"
-	    "\tattrib\t\tfile or directory attributes changed\n"
-	    "\tclose_write\tfile or directory closed, after being opened in\n"
-	    "\t           \twritable mode\n"
-	    "\tclose_nowrite\tfile or directory closed, after being opened in\n"
-	    "\t           \tread-only mode\n"
-	    "\tclose\t\tfile or directory closed, regardless of read/write "
-	    "mode\n"
-	    "\topen\t\tfile or directory opened\n"
-	    "\tmoved_to\tfile or directory moved to watched directory\n"
-	    "\tmoved_from\tfile or directory moved from watched directory\n"
-	    "\tmove\t\tfile or directory moved to or from watched directory\n"
-	    "\tmove_self\t\tA watched file or directory was moved.\n"
-	    "\tcreate\t\tfile or directory created within watched directory\n"
-	    "\tdelete\t\tfile or directory deleted within watched directory\n"
-	    "\tdelete_self\tfile or directory was deleted\n"
-	    "\tunmount\t\tfile system containing file or directory "
-	    "unmounted\n";
-	struct itl_buf b = {0};
-
-	is_int(itl_buf_append(&b, "x", 1), 0, "prefix");
-	is_int(itl_events_help(&b), 0, "help renders");
-	ok(b.len > 0 && b.data[0] == 'x', "appends");
-	is_mem(b.data + 1, b.len - 1, want, sizeof(want) - 1,
-	    "EVENTS block byte for byte");
-	itl_buf_free(&b);
-}
-
 int
 main(void)
 {
@@ -262,6 +229,5 @@ main(void)
 	render_matches_naive_renderer();
 	render_truncates_like_snprintf();
 	bit_index();
-	help_is_upstreams();
 	return tap_done();
 }

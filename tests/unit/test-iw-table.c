@@ -80,7 +80,7 @@ test_layout(void)
 	    "0           0         0       0       s/\n"
 	    "7      0       0       1       1            0              1     "
 	    "1           1         1       1       s/sub/\n",
-	    "SPEC 2.4 sample: columns, widths, order");
+	    "upstream's layout: columns, widths, order");
 	is_int(r, 1, "returns 1 when events were counted");
 }
 
