@@ -79,7 +79,7 @@ ent_hash(const struct itl *ctx, uint32_t i)
 {
 	const struct fan_key *e = ent_at(ctx, i);
 
-	return itl_hash_str(ctx->fan->keys.data + e->off, e->len, 7);
+	return itl_tab_hash_str(ctx->fan->keys.data + e->off, e->len, 7);
 }
 
 static int
@@ -108,7 +108,7 @@ static struct fan_key *
 key_find(struct itl *ctx, const struct key *k)
 {
 	uint32_t i = itl_tab_find(ctx, &ctx->fan->bykey,
-	    itl_hash_str(k->p, k->len, 7), ent_eq, k, NULL);
+	    itl_tab_hash_str(k->p, k->len, 7), ent_eq, k, NULL);
 
 	return i == ITL_NONE ? NULL : ent_at(ctx, i);
 }

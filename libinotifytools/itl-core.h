@@ -28,7 +28,9 @@
 
 struct itl_watch {
 	uint32_t parent;	/* node id; ITL_NONE for a root */
-	int wd;			/* -1: not watched (pending or zombie) */
+	int wd;			/* -2: pending (not watched yet);
+				 * -1: dropped, kept while children
+				 * need it */
 	uint32_t nchild;	/* nodes whose parent this is */
 	uint16_t len;		/* strlen(name) */
 	uint8_t self;		/* our read of it is still in the stream */
@@ -217,7 +219,11 @@ struct itl_dir {
 void itl_dir_start(struct itl_dir *, int fd);
 const struct itl_dirent *itl_dir_next(struct itl *, struct itl_dir *);
 
-/* watch.c: tables and nodes */
+/* tab.c: tables of ids.  find gives the id whose eq(key) holds (and its
+ * slot), or ITL_NONE; insert and delete take the hash function to move
+ * entries when the table grows or shrinks; next gives the stored ids one by
+ * one from *pos (start at 0), ITL_NONE at the end: no insert or delete
+ * between two calls. */
 uint32_t itl_tab_find(const struct itl *, const struct itl_tab *, uint32_t h,
     int (*eq)(const struct itl *, uint32_t, const void *), const void *key,
     uint32_t *slot);
@@ -225,9 +231,11 @@ int itl_tab_insert(struct itl *, struct itl_tab *, uint32_t h, uint32_t id,
     itl_tab_hash_fn);
 void itl_tab_delete(struct itl *, struct itl_tab *, uint32_t slot,
     itl_tab_hash_fn);
+uint32_t itl_tab_next(const struct itl_tab *, uint32_t *pos);
 void itl_tab_free(struct itl_tab *);
-uint32_t itl_hash_str(const char *s, size_t len, uint32_t seed);
+uint32_t itl_tab_hash_str(const char *s, size_t len, uint32_t seed);
 
+/* watch.c: nodes */
 struct itl_watch *itl_node(const struct itl *, uint32_t id);
 uint32_t itl_node_new(struct itl *, uint32_t parent, const char *name,
     size_t len);

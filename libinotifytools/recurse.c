@@ -196,7 +196,7 @@ itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
 static uint32_t
 seen_hash_key(int wd, uint32_t kind, const char *name, size_t len)
 {
-	return itl_hash_str(name, len, (uint32_t)wd * 0x9e3779b1u ^ kind);
+	return itl_tab_hash_str(name, len, (uint32_t)wd * 0x9e3779b1u ^ kind);
 }
 
 static struct itl_seen *
@@ -304,12 +304,12 @@ itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
 void
 itl_recurse_self_reset(struct itl *ctx)
 {
-	uint32_t i;
+	uint32_t pos = 0, id;
 
-	for (i = 0; ctx->self_count != 0 && i < ctx->bywd.cap; i++)
-		if (ctx->bywd.slot[i] != 0 &&
-		    ctx->node[ctx->bywd.slot[i] - 1]->self) {
-			ctx->node[ctx->bywd.slot[i] - 1]->self = 0;
+	while (ctx->self_count != 0 &&
+	    (id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
+		if (ctx->node[id]->self) {
+			ctx->node[id]->self = 0;
 			ctx->self_count--;
 		}
 	ctx->self_count = 0;
@@ -702,18 +702,14 @@ remove_tree(struct itl *ctx, uint32_t top, int left)
 {
 	int *wds;
 	size_t n = 0, i;
-	uint32_t id;
+	uint32_t pos = 0, id;
 
 	wds = malloc((ctx->bywd.count + 1) * sizeof(*wds));
 	if (wds == NULL)
 		return;
-	for (i = 0; i < ctx->bywd.cap; i++) {
-		if (ctx->bywd.slot[i] == 0)
-			continue;
-		id = ctx->bywd.slot[i] - 1;
+	while ((id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
 		if (itl_node_is_below(ctx, id, top))
 			wds[n++] = ctx->node[id]->wd;
-	}
 	for (i = 0; i < n; i++) {
 		(void)ctx->rd->remove(ctx, wds[i]);
 		id = itl_node_by_wd(ctx, wds[i]);
@@ -740,7 +736,7 @@ itl_recurse_resync(struct itl *ctx)
 	unsigned char *live;
 	FILE *f;
 	unsigned int wd;
-	uint32_t i, id;
+	uint32_t i, id, pos = 0;
 	int *gone, bad;
 	size_t n = 0;
 
@@ -759,9 +755,9 @@ itl_recurse_resync(struct itl *ctx)
 	fclose(f);
 	if (live == NULL || gone == NULL || bad)
 		goto out;
-	for (i = 0; i < ctx->bywd.cap; i++)
-		if (ctx->bywd.slot[i] != 0 && !live[ctx->bywd.slot[i] - 1])
-			gone[n++] = ctx->node[ctx->bywd.slot[i] - 1]->wd;
+	while ((id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
+		if (!live[id])
+			gone[n++] = ctx->node[id]->wd;
 	for (i = 0; i < n; i++)
 		if ((id = itl_node_by_wd(ctx, gone[i])) != ITL_NONE)
 			itl_node_drop(ctx, id);

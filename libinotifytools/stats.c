@@ -12,24 +12,24 @@
 
 #include "itl-core.h"
 
-static int
-bit_index(uint32_t bit)
-{
-	if (bit == 0 || (bit & (bit - 1)) != 0)
-		return -1;
-	return __builtin_ctz(bit);
-}
-
-/* The bits upstream keeps a counter for: a column each in a row. */
-#define COUNTED	(IN_ALL_EVENTS | IN_UNMOUNT)
+/* The bits upstream keeps a counter for: a column each in a row.  Bits 0
+ * to 11 (IN_ACCESS .. IN_MOVE_SELF) are columns 0 to 11; bit 12 is unused
+ * by the kernel; IN_UNMOUNT (bit 13) is the last column. */
+#define COUNTED		(IN_ALL_EVENTS | IN_UNMOUNT)
+#define ALL_EVENTS_BITS	12
+#define UNMOUNT_BIT	13
+_Static_assert(IN_ALL_EVENTS == (1u << ALL_EVENTS_BITS) - 1,
+    "IN_ALL_EVENTS is bits 0..11");
+_Static_assert(IN_UNMOUNT == 1u << UNMOUNT_BIT, "IN_UNMOUNT is bit 13");
+_Static_assert(ITL_STAT_COLS == ALL_EVENTS_BITS + 1, "a column per bit");
 
 /* Column of bit number b, or -1. */
 static int
 col_of(int b)
 {
-	if (b < 12)
+	if (b < ALL_EVENTS_BITS)
 		return b;
-	return b == 13 ? 12 : -1;
+	return b == UNMOUNT_BIT ? ALL_EVENTS_BITS : -1;
 }
 
 static uint32_t
@@ -37,7 +37,7 @@ retired_hash(const struct itl *ctx, uint32_t row)
 {
 	const char *p = ctx->stats->row[row]->path;
 
-	return itl_hash_str(p, strlen(p), 0);
+	return itl_tab_hash_str(p, strlen(p), 0);
 }
 
 static int
@@ -50,7 +50,7 @@ int
 itl_stats_init(struct itl *ctx)
 {
 	struct itl_stats *st;
-	uint32_t i;
+	uint32_t pos = 0, id;
 
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
@@ -62,9 +62,8 @@ itl_stats_init(struct itl *ctx)
 		return -ENOMEM;
 	}
 	ctx->stats = st;
-	for (i = 0; i < ctx->bywd.cap; i++)
-		if (ctx->bywd.slot[i] != 0)
-			(void)itl_stats_attach(ctx, ctx->bywd.slot[i] - 1);
+	while ((id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
+		(void)itl_stats_attach(ctx, id);
 	return 0;
 }
 
@@ -115,6 +114,33 @@ row_new(struct itl_stats *st, uint32_t *idx)
 	return 0;
 }
 
+/* Row index + 1 of node id, 0 for none. */
+static uint32_t
+row_index(const struct itl_stats *st, uint32_t id)
+{
+	return id < st->row_cap ? st->row_of[id] : 0;
+}
+
+/* Make row_of[] hold node id: it grows with the node ids it is asked
+ * about, not with the watch table. */
+static int
+rows_cover(struct itl_stats *st, uint32_t id)
+{
+	uint32_t cap = st->row_cap ? st->row_cap : 64, *r;
+
+	if (id < st->row_cap)
+		return 0;
+	while (cap <= id)
+		cap *= 2;
+	r = realloc(st->row_of, cap * sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	memset(r + st->row_cap, 0, (cap - st->row_cap) * sizeof(*r));
+	st->row_of = r;
+	st->row_cap = cap;
+	return 0;
+}
+
 /* Give watch node id a row: the retired one of its path, or with create a
  * new one. */
 static int
@@ -126,11 +152,13 @@ attach(struct itl *ctx, uint32_t id, int create)
 	uint32_t idx = ITL_NONE, slot;
 	int r = 0;
 
-	if (st->row_of[id] != 0)
+	if (row_index(st, id) != 0)
 		return 0;
+	if ((r = rows_cover(st, id)) < 0)
+		return r;
 	if (st->retired.count != 0 && (p = itl_node_path(ctx, id, &len))) {
-		idx = itl_tab_find(ctx, &st->retired, itl_hash_str(p, len, 0),
-		    retired_eq, p, &slot);
+		idx = itl_tab_find(ctx, &st->retired,
+		    itl_tab_hash_str(p, len, 0), retired_eq, p, &slot);
 		if (idx != ITL_NONE) {
 			itl_tab_delete(ctx, &st->retired, slot, retired_hash);
 			free(st->row[idx]->path);
@@ -160,7 +188,7 @@ itl_stats_retire(struct itl *ctx, uint32_t id, int forget)
 {
 	struct itl_stats *st = ctx->stats;
 	struct itl_stat_row *row;
-	uint32_t idx = st->row_of[id];
+	uint32_t idx = row_index(st, id);
 	const char *p;
 
 	if (idx-- == 0)
@@ -186,7 +214,7 @@ row_of(const struct itl *ctx, int wd)
 
 	if (id == ITL_NONE || ctx->stats == NULL)
 		return NULL;
-	idx = ctx->stats->row_of[id];
+	idx = row_index(ctx->stats, id);
 	return idx == 0 ? NULL : ctx->stats->row[idx - 1];
 }
 
@@ -204,7 +232,7 @@ named_row(struct itl *ctx, uint32_t id, const struct itl_event *ev)
 	if (p == NULL || itl_buf_append(b, p, strlen(p)) < 0 ||
 	    itl_buf_append(b, ev->name, ev->name_len + 1) < 0)
 		return NULL;
-	idx = itl_tab_find(ctx, &st->retired, itl_hash_str(b->data,
+	idx = itl_tab_find(ctx, &st->retired, itl_tab_hash_str(b->data,
 	    b->len - 1, 0), retired_eq, b->data, NULL);
 	if (idx != ITL_NONE)
 		return st->row[idx];
@@ -241,10 +269,10 @@ itl_stats_record(struct itl *ctx, const struct itl_event *ev)
 	if (ctx->rd->rows_by_name && ev->name_len != 0) {
 		if ((row = named_row(ctx, id, ev)) == NULL)
 			return;
-	} else if (st->row_of[id] == 0 && attach(ctx, id, 1) < 0)
+	} else if (row_index(st, id) == 0 && attach(ctx, id, 1) < 0)
 		return;
 	else
-		row = st->row[st->row_of[id] - 1];
+		row = st->row[row_index(st, id) - 1];
 	for (m = ev->mask; m != 0; m &= m - 1) {
 		b = __builtin_ctz(m);
 		if ((c = col_of(b)) >= 0)
@@ -278,7 +306,7 @@ itl_stats_watch(const struct itl *ctx, const struct itl_watch *w,
     uint32_t bit)
 {
 	struct itl_stat_row *row;
-	int b = bit_index(bit);
+	int b = itl_events_bit(bit);
 
 	if (ctx->stats == NULL || (bit != 0 && (b < 0 || !(bit & COUNTED))))
 		return -EINVAL;
@@ -293,7 +321,7 @@ itl_stats_watch(const struct itl *ctx, const struct itl_watch *w,
 long
 itl_stats_total(const struct itl *ctx, uint32_t bit)
 {
-	int b = bit_index(bit);
+	int b = itl_events_bit(bit);
 
 	if (ctx->stats == NULL || (bit != 0 && (b < 0 || !(bit & COUNTED))))
 		return -EINVAL;
@@ -320,17 +348,14 @@ itl_stats_foreach(struct itl *ctx, itl_stats_fn fn, void *arg)
 	struct itl_stats *st = ctx->stats;
 	struct itl_stat_row row;
 	const char *p;
-	uint32_t i, id;
+	uint32_t i, id, pos = 0;
 	int r;
 
 	if (st == NULL)
 		return -EINVAL;
-	for (i = 0; i < ctx->bywd.cap; i++) {
-		if (ctx->bywd.slot[i] == 0)
-			continue;
-		id = ctx->bywd.slot[i] - 1;
-		if (st->row_of[id] != 0)
-			row = *st->row[st->row_of[id] - 1];
+	while ((id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE) {
+		if (row_index(st, id) != 0)
+			row = *st->row[row_index(st, id) - 1];
 		else {
 			row = none;
 			row.wd = ctx->node[id]->wd;

@@ -24,29 +24,7 @@ struct name_key {
 	int live;
 };
 
-/* ---- hashing and the generic table ---------------------------------- */
-
-static uint32_t
-mix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-uint32_t
-itl_hash_str(const char *s, size_t len, uint32_t seed)
-{
-	uint32_t h = 2166136261u ^ seed;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return mix(h);
-}
+/* ---- hashes of the two node tables ---------------------------------- */
 
 static uint32_t
 hash_wd(int wd)
@@ -59,7 +37,7 @@ hash_wd(int wd)
 static uint32_t
 hash_name(uint32_t parent, const char *name, size_t len)
 {
-	return itl_hash_str(name, len, parent * 0x9e3779b9u);
+	return itl_tab_hash_str(name, len, parent * 0x9e3779b9u);
 }
 
 static uint32_t
@@ -74,105 +52,6 @@ name_hash_of(const struct itl *ctx, uint32_t id)
 	const struct itl_watch *w = ctx->node[id];
 
 	return hash_name(w->parent, w->name, w->len);
-}
-
-uint32_t
-itl_tab_find(const struct itl *ctx, const struct itl_tab *t, uint32_t h,
-    int (*eq)(const struct itl *, uint32_t, const void *), const void *key,
-    uint32_t *slotp)
-{
-	uint32_t m, i, id;
-
-	if (t->cap == 0)
-		return ITL_NONE;
-	m = t->cap - 1;
-	for (i = h & m; t->slot[i] != 0; i = (i + 1) & m) {
-		id = t->slot[i] - 1;
-		if (eq(ctx, id, key)) {
-			if (slotp != NULL)
-				*slotp = i;
-			return id;
-		}
-	}
-	return ITL_NONE;
-}
-
-static void
-put(struct itl_tab *t, uint32_t h, uint32_t id)
-{
-	uint32_t m = t->cap - 1, i;
-
-	for (i = h & m; t->slot[i] != 0; i = (i + 1) & m)
-		;
-	t->slot[i] = id + 1;
-	t->count++;
-}
-
-static int
-resize(struct itl *ctx, struct itl_tab *t, itl_tab_hash_fn hf, uint32_t cap)
-{
-	struct itl_tab n = {0};
-	uint32_t i;
-
-	n.cap = cap;
-	if (n.cap == 0)
-		return -ENOMEM;
-	n.slot = calloc(n.cap, sizeof(*n.slot));
-	if (n.slot == NULL)
-		return -ENOMEM;
-	for (i = 0; i < t->cap; i++)
-		if (t->slot[i] != 0)
-			put(&n, hf(ctx, t->slot[i] - 1), t->slot[i] - 1);
-	free(t->slot);
-	*t = n;
-	return 0;
-}
-
-int
-itl_tab_insert(struct itl *ctx, struct itl_tab *t, uint32_t h, uint32_t id,
-    itl_tab_hash_fn hf)
-{
-	int r;
-
-	if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->cap * 3) {
-		r = resize(ctx, t, hf, t->cap ? t->cap * 2 : 16);
-		if (r < 0)
-			return r;
-	}
-	put(t, h, id);
-	return 0;
-}
-
-void
-itl_tab_delete(struct itl *ctx, struct itl_tab *t, uint32_t i,
-    itl_tab_hash_fn hf)
-{
-	uint32_t m = t->cap - 1, j = i, k;
-
-	for (;;) {
-		j = (j + 1) & m;
-		if (t->slot[j] == 0)
-			break;
-		k = hf(ctx, t->slot[j] - 1) & m;
-		/* Leave it if its home slot lies cyclically in (i, j]. */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		t->slot[i] = t->slot[j];
-		i = j;
-	}
-	t->slot[i] = 0;
-	t->count--;
-	/* Shrink when an eighth full, so that a peak does not stay. */
-	if (t->cap > 64 && t->count < t->cap / 8)
-		(void)resize(ctx, t, hf, t->cap / 2);
-}
-
-void
-itl_tab_free(struct itl_tab *t)
-{
-	free(t->slot);
-	t->slot = NULL;
-	t->cap = t->count = 0;
 }
 
 /* ---- nodes ------------------------------------------------------------ */
@@ -222,7 +101,7 @@ static int
 ids_reserve(struct itl *ctx)
 {
 	struct itl_watch **n;
-	uint32_t cap, *r;
+	uint32_t cap;
 
 	if (ctx->free_id != ITL_NONE || ctx->nnode < ctx->node_cap)
 		return 0;
@@ -234,15 +113,6 @@ ids_reserve(struct itl *ctx)
 		return -ENOMEM;
 	ctx->node = n;
 	ctx->node_cap = cap;
-	if (ctx->stats != NULL && ctx->stats->row_cap < cap) {
-		r = realloc(ctx->stats->row_of, cap * sizeof(*r));
-		if (r == NULL)
-			return -ENOMEM;
-		memset(r + ctx->stats->row_cap, 0,
-		    (cap - ctx->stats->row_cap) * sizeof(*r));
-		ctx->stats->row_of = r;
-		ctx->stats->row_cap = cap;
-	}
 	return 0;
 }
 
@@ -684,15 +554,14 @@ static int *
 snapshot(const struct itl *ctx, size_t *n)
 {
 	int *wds;
-	uint32_t i;
+	uint32_t pos = 0, id;
 
 	*n = 0;
 	wds = malloc((ctx->bywd.count + 1) * sizeof(*wds));
 	if (wds == NULL)
 		return NULL;
-	for (i = 0; i < ctx->bywd.cap; i++)
-		if (ctx->bywd.slot[i] != 0)
-			wds[(*n)++] = ctx->node[ctx->bywd.slot[i] - 1]->wd;
+	while ((id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
+		wds[(*n)++] = ctx->node[id]->wd;
 	return wds;
 }
 
