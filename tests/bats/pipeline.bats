@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # inotify.sh against a real rsync daemon (auth users + secrets file):
 # every change in SOURCE reaches the module, checked with diff -r and
-# modes within a bounded wait.  One pipeline serves the whole file; each
-# test works in its own subdirectory and checks the whole tree.
+# modes within a bounded wait.  The daemon serves the whole file; each test
+# has a pipeline, a SOURCE and an empty module of its own, so that one
+# failure does not carry over to the next test.
 
 # shellcheck disable=SC2016,SC2154 # literal $(...) names; env from make
 bats_require_minimum_version 1.5.0
@@ -11,10 +12,20 @@ load helpers
 load rsyncd
 
 setup_file() {
-	local d=${BATS_FILE_TMPDIR}
-	rsyncd_setup "${d}/rsyncd"
+	rsyncd_setup "${BATS_FILE_TMPDIR}/rsyncd"
 	rsyncd_start
-	export SRC=${d}/src DST=${d}/rsyncd/module OUTSIDE=${d}/outside
+	export DST=${BATS_FILE_TMPDIR}/rsyncd/module
+}
+
+teardown_file() {
+	rsyncd_stop
+}
+
+setup() {
+	local d=${BATS_TEST_TMPDIR}
+	find "${DST}" -mindepth 1 -delete
+	SRC=${d}/src OUTSIDE=${d}/outside
+	T=${SRC}/${BATS_TEST_NUMBER}
 	mkdir -p "${SRC}/pre/sub" "${OUTSIDE}"
 	echo before >"${SRC}/pre/sub/file"
 	chmod 640 "${SRC}/pre/sub/file"
@@ -22,22 +33,13 @@ setup_file() {
 	pipeline_start "${d}/syncd.conf"
 }
 
-teardown_file() {
-	pipeline_stop
-	rsyncd_stop
-}
-
-setup() {
-	T=${SRC}/${BATS_TEST_NUMBER}
-}
-
 teardown() {
-	if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then
-		return 0
+	if [[ -z ${BATS_TEST_COMPLETED:-} ]]; then
+		echo "--- pipeline log" >&2
+		tail -n 20 "${BATS_TEST_TMPDIR}/pipeline.log" >&2 || true
+		cat "${BATS_TEST_TMPDIR}/pipeline.err" >&2 || true
 	fi
-	echo "--- pipeline log" >&2
-	tail -n 20 "${BATS_FILE_TMPDIR}/pipeline.log" >&2 || true
-	cat "${BATS_FILE_TMPDIR}/pipeline.err" >&2 || true
+	pipeline_stop
 }
 
 @test "initial full sync copies what was there before the start" {
@@ -198,20 +200,16 @@ three" ]
 	mkdir "${T}"
 	echo x >"${T}/logged"
 	wait_converged "${SRC}" "${DST}"
-	run -0 grep -E 'batch target=rsync://.* files=[0-9]+ .*bytes=[0-9]+ duration=[0-9.]+s lag=[0-9.]+s rc=0' \
-	    "${BATS_FILE_TMPDIR}/pipeline.log"
+	# The line comes once rsync has returned: after the copy is there.
+	wait_for 20 grep -qE 'batch target=rsync://.* files=[0-9]+ .*bytes=[0-9]+ duration=[0-9.]+s lag=[0-9.]+s rc=0' \
+	    "${BATS_TEST_TMPDIR}/pipeline.log"
 }
 
 @test "SIGTERM drains the queue and exits 0" {
-	# Restart the pipeline as a child of this test to see its status.
-	local conf=${BATS_FILE_TMPDIR}/syncd.conf
-	kill -TERM "${PIPELINE_PID}"
-	wait_for 30 eval '! kill -0 "${PIPELINE_PID}" 2>/dev/null'
-	pipeline_start "${conf}"
 	mkdir "${T}"
 	echo last >"${T}/last"
 	pipeline_stop
 	[ "${PIPELINE_STATUS}" = 0 ]
 	converged "${SRC}" "${DST}"
-	[ ! -e "${BATS_FILE_TMPDIR}/pipeline.pid" ]
+	[ ! -e "${BATS_TEST_TMPDIR}/pipeline.pid" ]
 }
