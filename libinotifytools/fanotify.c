@@ -634,7 +634,6 @@ const struct itl_reader itl_fanotify_reader = {
 	.remove = fan_remove,
 	.read = fan_read,
 	.resolve = fan_resolve,
-	.overflow = NULL,
 	.own_events = 0,
 	.cookies = 0,
 	.rows_by_name = 1,

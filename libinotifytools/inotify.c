@@ -78,7 +78,6 @@ const struct itl_reader itl_inotify_reader = {
 	.remove = in_remove,
 	.read = in_read,
 	.resolve = in_resolve,
-	.overflow = itl_recurse_resync,
 	.own_events = 1,
 	.cookies = 1,
 	.rows_by_name = 0,
@@ -193,20 +192,6 @@ itl_raw_overflow(const struct inotify_event *ie)
 	return ie->wd == -1 || (ie->mask & IN_Q_OVERFLOW) != 0;
 }
 
-/* Does the pending MOVED_FROM of a directory still wait after record ie?
- * Its MOVED_TO pairs it; the directory's own MOVE_SELF, which follows it
- * when it left the tree, is delivered before the directory is forgotten. */
-static int
-move_goes_on(const struct itl *ctx, const struct inotify_event *ie)
-{
-	if (ctx->mv_wd < 0)
-		return 1;
-	if ((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie)
-		return 1;
-	return (ie->mask & IN_MOVE_SELF) && ctx->mv_id != ITL_NONE &&
-	    ie->wd == ctx->mv_node_wd;
-}
-
 /* Find the next record that will be delivered, so that itl_pending() can
  * tell the truth.  Run only when asked: itl_next() just forgets it. */
 static void
@@ -214,28 +199,19 @@ lookahead(struct itl *ctx)
 {
 	struct inotify_event *ie;
 	struct itl_event ev;
-	struct itl_self_prev st;
-	uint32_t id, gone = ITL_NONE;
+	struct itl_look look;
 	size_t p;
 
 	ctx->ok_pos = SIZE_MAX;
 	ctx->ok_known = 1;
-	if (ctx->self_count != 0)
-		st = ctx->self_prev;
+	itl_recurse_look_start(ctx, &look);
 	for (p = ctx->pos; p < ctx->end; p += sizeof(*ie) + ie->len) {
 		ie = itl_raw_record(ctx, p);
 		if (ie == NULL || itl_raw_overflow(ie)) {
 			ctx->ok_pos = p;	/* an error or overflow is news */
 			return;
 		}
-		/* An unpaired MOVED_FROM takes its subtree away first. */
-		if (p == ctx->pos && !move_goes_on(ctx, ie))
-			gone = itl_recurse_moving(ctx);
-		id = itl_node_by_wd(ctx, ie->wd);
-		if (id == ITL_NONE || (gone != ITL_NONE &&
-		    itl_node_is_below(ctx, id, gone)) ||
-		    itl_recurse_self(ctx, ie, &st, 0) ||
-		    itl_recurse_dup(ctx, ie, ctx->stream_base + p, 0))
+		if (itl_recurse_drops(ctx, ie, ctx->stream_base + p, &look))
 			continue;
 		make_event(&ev, ie, 0);
 		if (!itl_filter_drops(ctx, &ev)) {
@@ -354,17 +330,10 @@ take_raw(struct itl *ctx)
 	ctx->pos += sizeof(*ie) + ie->len;
 	make_event(&ctx->ev, ie, 0);
 	if (itl_raw_overflow(ie)) {
-		itl_recurse_self_reset(ctx);
-		itl_recurse_resync(ctx);
+		itl_recurse_overflow(ctx);
 		return 1;
 	}
-	if (!move_goes_on(ctx, ie))
-		itl_recurse_flush(ctx);
-	else if (ctx->mv_wd >= 0 && (ie->mask & IN_MOVE_SELF))
-		ctx->mv_self = 1;
-	if (itl_node_by_wd(ctx, ie->wd) == ITL_NONE ||
-	    itl_recurse_self(ctx, ie, &ctx->self_prev, 1) ||
-	    itl_recurse_dup(ctx, ie, ctx->stream_base + at, 1))
+	if (itl_recurse_drops(ctx, ie, ctx->stream_base + at, NULL))
 		return 0;
 	if (ctx->cfg.track_new_dirs)
 		itl_recurse_event(ctx, &ctx->ev);
@@ -436,15 +405,7 @@ batch_end(struct itl *ctx)
 	if (!ctx->batch_open)
 		return 0;
 	ctx->batch_open = 0;
-	/* A MOVED_FROM still unpaired stays pending: a rename can be read
-	 * between its MOVED_FROM and its MOVED_TO.  The next record that is
-	 * not its MOVED_TO takes the subtree away (take_raw), and so does
-	 * the end of a batch after the directory's own MOVE_SELF, which the
-	 * kernel queues after the MOVED_TO of a rename. */
-	if (ctx->mv_wd >= 0 && ctx->mv_self)
-		itl_recurse_flush(ctx);
-	if (ctx->mv_wd < 0)
-		itl_recurse_batch_end(ctx);
+	itl_recurse_batch_end(ctx);
 	return ctx->idle != NULL ? ctx->idle(ctx->idle_arg) : 0;
 }
 
@@ -464,7 +425,7 @@ fill(struct itl *ctx, int timeout_ms, struct timespec *start)
 	};
 	int r, nfd = ctx->wake_fd >= 0 && timeout_ms != 0 ? 2 : 1;
 
-	if ((!ctx->drained || ctx->mv_wd >= 0) &&
+	if ((!ctx->drained || itl_recurse_move_pending(ctx)) &&
 	    (r = read_queued(ctx)) != 0)
 		return r;
 	ctx->drained = 1;

@@ -125,8 +125,6 @@ struct itl_reader {
 	 * into out: the path as given, or its absolute form. */
 	int (*resolve)(struct itl *, const char *path, uint32_t mask,
 	    struct itl_buf *out);
-	/* The queue overflowed (watches may have been lost), or NULL. */
-	void (*overflow)(struct itl *);
 	/* Our own reads of a new directory reach us as events. */
 	int own_events;
 	/* MOVED_FROM and MOVED_TO carry the cookie that pairs them. */
@@ -252,18 +250,51 @@ const char *itl_node_path(struct itl *, uint32_t id, size_t *len);
 int itl_node_is_below(const struct itl *, uint32_t id, uint32_t top);
 void itl_nodes_free(struct itl *);
 
-/* recurse.c: new-directory bookkeeping */
-void itl_recurse_event(struct itl *, struct itl_event *);
-void itl_recurse_flush(struct itl *);
-void itl_recurse_batch_end(struct itl *);
-uint32_t itl_recurse_moving(const struct itl *);
-void itl_recurse_remove_tree(struct itl *, uint32_t top);
-int itl_recurse_dup(struct itl *, const struct inotify_event *, uint64_t at,
+/* walk.c: the initial walk, and the path and name stacks (ctx->walk,
+ * ctx->names) the new-directory scan shares with it. */
+int itl_walk_skippable(int r);	/* an error that skips a directory */
+int itl_walk_entry_type(int dfd, const struct itl_dirent *, off_t *size);
+int itl_walk_push_name(struct itl *, const char *name);
+int itl_walk_push(struct itl *, const char *name, size_t len, int slash);
+void itl_walk_pop(struct itl *, size_t base);
+
+/* seen.c: what the scan reported, against the kernel's repeats.  dup:
+ * is the record at stream offset at one (with consume, each matches once);
+ * window: the repeats end where the kernel queue ends now. */
+void itl_seen_add(struct itl *, int wd, uint32_t kind, const char *name,
+    size_t len);
+int itl_seen_dup(struct itl *, const struct inotify_event *, uint64_t at,
     int consume);
-int itl_recurse_self(struct itl *, const struct inotify_event *,
-    struct itl_self_prev *, int consume);
-void itl_recurse_self_reset(struct itl *);
-void itl_recurse_resync(struct itl *);
+void itl_seen_window(struct itl *);
+void itl_seen_free(struct itl *);
+
+/* self.c: the events of our own read of a new directory.  skips: is the
+ * record one (st: the merge state, ctx->self_prev or a look-ahead copy;
+ * with consume, the directory's CLOSE_NOWRITE ends its dropping). */
+void itl_self_add(struct itl *, uint32_t id);
+int itl_self_skips(struct itl *, const struct inotify_event *,
+    struct itl_self_prev *st, int consume);
+void itl_self_reset(struct itl *);
+
+/* recurse.c: what the reader calls.  drops: is record ie (at stream offset
+ * at) dropped before the filter: its watch is gone (or, looking ahead, in
+ * the subtree an unpaired MOVED_FROM takes away), it is our own read's, or
+ * it repeats the scan.  look NULL: the record is being delivered (state
+ * changes); else a look ahead from ctx->pos with its own copy of the state,
+ * made by look_start.  event: the record's effect on the tree (new, moved
+ * directories).  batch_end: the kernel queue was found empty. */
+struct itl_look {
+	struct itl_self_prev self;
+	uint32_t gone;
+	int first;
+};
+void itl_recurse_look_start(const struct itl *, struct itl_look *);
+int itl_recurse_drops(struct itl *, const struct inotify_event *ie,
+    uint64_t at, struct itl_look *look);
+void itl_recurse_event(struct itl *, struct itl_event *);
+void itl_recurse_overflow(struct itl *);
+void itl_recurse_batch_end(struct itl *);
+int itl_recurse_move_pending(const struct itl *);
 void itl_recurse_free(struct itl *);
 
 /* filter.c */

@@ -160,7 +160,7 @@ int itl_watch_foreach(struct itl *ctx,
 int itl_watch_rename_prefix(struct itl *ctx, const char *oldprefix,
     const char *newprefix);
 
-/* ---- recurse.c: recursive watches ----------------------------------- */
+/* ---- walk.c: recursive watches -------------------------------------- */
 
 /* Watch path and every directory below it (symlinks not followed below the
  * top).  excl: exact paths not to descend into (trailing '/' ignored),

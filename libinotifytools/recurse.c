@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * recurse.c: recursive watches.  The initial walk is post-order (children
- * get their wds before their parent, as upstream).  A directory that appears
- * later is opened, watched and then read, so nothing created in it is
- * missed: what the read finds is queued as synthetic events.  What inotify
- * reports of that read on the directory's own watch is dropped.
+ * recurse.c: keeping a recursive watch whole while the tree changes.  A
+ * directory that appears is opened, watched and then read, so nothing
+ * created in it is missed: what the read finds is queued as synthetic
+ * events (seen.c keeps the kernel's repeats of them out, self.c our own
+ * read's events).  A directory moved within the tree keeps its watches;
+ * one moved out loses them; a new directory not found because an ancestor
+ * was renamed is tried again once that rename is read.
+ *
+ * The reader (inotify.c) calls the itl_recurse_* functions, and nothing
+ * else of recursion.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,369 +23,6 @@
 
 #include "itl-core.h"
 
-static int
-skippable(int r)
-{
-	return r == -EACCES || r == -ENOENT || r == -ELOOP || r == -ENOTDIR;
-}
-
-/* In the initial walk, a directory whose path is longer than PATH_MAX is
- * skipped too, as an unreadable one is: the rest of the tree is watched. */
-static int
-walk_skippable(int r)
-{
-	return skippable(r) || r == -ENAMETOOLONG;
-}
-
-/* Is the entry path in ctx->walk excluded?  Exact string, a trailing '/'
- * on the exclusion ignored. */
-static int
-excluded(const struct itl *ctx, const char *const *excl)
-{
-	size_t n;
-
-	for (; excl != NULL && *excl != NULL; excl++) {
-		n = strlen(*excl);
-		if (n > 0 && (*excl)[n - 1] == '/')
-			n--;
-		if (n == ctx->walk.len && memcmp(*excl, ctx->walk.data, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Entry type without following symlinks: DT_DIR, DT_REG, other, or
- * DT_UNKNOWN when it vanished.  With size, a regular file's size too. */
-static int
-entry_type(int dfd, const struct itl_dirent *de, off_t *size)
-{
-	struct stat st;
-	int t = de->type;
-
-	if (t != DT_UNKNOWN && !(t == DT_REG && size != NULL))
-		return t;
-	if (fstatat(dfd, de->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return DT_UNKNOWN;
-	if (size != NULL)
-		*size = st.st_size;
-	if (S_ISDIR(st.st_mode))
-		return DT_DIR;
-	return S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-}
-
-static int
-push_name(struct itl *ctx, const char *name)
-{
-	return itl_buf_append(&ctx->names, name, strlen(name) + 1);
-}
-
-/* Append "name/" to ctx->walk, NUL-terminated (the NUL not counted). */
-static int
-walk_push(struct itl *ctx, const char *name, size_t len, int slash)
-{
-	if (itl_buf_append(&ctx->walk, name, len) < 0 ||
-	    (slash && itl_buf_putc(&ctx->walk, '/') < 0) ||
-	    itl_buf_reserve(&ctx->walk, 1) < 0)
-		return -ENOMEM;
-	ctx->walk.data[ctx->walk.len] = '\0';
-	return 0;
-}
-
-static void
-walk_pop(struct itl *ctx, size_t base)
-{
-	ctx->walk.len = base;
-	ctx->walk.data[base] = '\0';
-}
-
-/* The names of the subdirectories of the directory at ctx->walk, onto
- * ctx->names.  -errno when it cannot be opened. */
-static int
-list_subdirs(struct itl *ctx, int top)
-{
-	const struct itl_dirent *de;
-	struct itl_dir d;
-	int fd, r = 0;
-
-	fd = open(ctx->walk.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    (top ? 0 : O_NOFOLLOW));
-	if (fd < 0)
-		return -errno;
-	itl_dir_start(&d, fd);
-	while (r == 0 && (de = itl_dir_next(ctx, &d)) != NULL)
-		if (entry_type(fd, de, NULL) == DT_DIR)
-			r = push_name(ctx, de->name);
-	close(fd);
-	return r;
-}
-
-static int
-drop_fail(struct itl *ctx, uint32_t id, int r)
-{
-	itl_node_drop(ctx, id);
-	return r;
-}
-
-/* Post-order walk below node id, whose path is in ctx->walk. */
-static int
-walk(struct itl *ctx, uint32_t id, const char *const *excl, int top)
-{
-	size_t base = ctx->walk.len, nbase = ctx->names.len, off, len;
-	uint32_t child;
-	int r, wd;
-	const char *name;
-
-	r = list_subdirs(ctx, top);
-	if (r < 0) {
-		ctx->names.len = nbase;
-		return drop_fail(ctx, id, !top && walk_skippable(r) ? 0 : r);
-	}
-	for (off = nbase; off < ctx->names.len; off += len + 1) {
-		name = ctx->names.data + off;
-		len = strlen(name);
-		if (walk_push(ctx, name, len, 0) < 0)
-			return drop_fail(ctx, id, -ENOMEM);
-		if (!excluded(ctx, excl)) {
-			child = itl_node_new(ctx, id, name, len);
-			if (child == ITL_NONE || walk_push(ctx, "", 0, 1) < 0)
-				return drop_fail(ctx, id, -ENOMEM);
-			r = walk(ctx, child, excl, 0);
-			if (r < 0) {
-				ctx->names.len = nbase;
-				return drop_fail(ctx, id, r);
-			}
-		}
-		walk_pop(ctx, base);
-	}
-	ctx->names.len = nbase;
-	r = ctx->rd->add(ctx, ctx->walk.data, ctx->tree_mask, &wd);
-	if (r < 0)
-		return drop_fail(ctx, id, !top && walk_skippable(r) ? 0 : r);
-	r = itl_node_bind(ctx, id, wd);
-	if (r < 0)
-		itl_node_drop(ctx, id);
-	return r == -EEXIST ? 0 : r;
-}
-
-int
-itl_watch_tree(struct itl *ctx, const char *path, uint32_t mask,
-    const char *const *excl)
-{
-	struct stat st;
-	uint32_t id;
-	int r;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	/* A filesystem mark covers the tree already. */
-	if (!S_ISDIR(st.st_mode) || ctx->cfg.filesystem)
-		return itl_watch_add(ctx, path, mask);
-	ctx->tree_mask = mask | ctx->extra_mask;
-	ctx->walk.len = 0;
-	ctx->names.len = 0;
-	r = ctx->rd->resolve(ctx, path, mask & ~(uint32_t)IN_DONT_FOLLOW,
-	    &ctx->walk);
-	if (r < 0 || walk_push(ctx, "", 0, ctx->walk.len == 0 ||
-	    ctx->walk.data[ctx->walk.len - 1] != '/') < 0)
-		return r < 0 ? r : -ENOMEM;
-	id = itl_node_new(ctx, ITL_NONE, ctx->walk.data, ctx->walk.len);
-	if (id == ITL_NONE)
-		return -ENOMEM;
-	return walk(ctx, id, excl, 1);
-}
-
-/* ---- directories that appear while we watch --------------------------- */
-
-/* ---- duplicates: the scan and the kernel may both see an entry -------- */
-
-static uint32_t
-seen_hash_key(int wd, uint32_t kind, const char *name, size_t len)
-{
-	return itl_tab_hash_str(name, len, (uint32_t)wd * 0x9e3779b1u ^ kind);
-}
-
-static struct itl_seen *
-seen_at(const struct itl *ctx, uint32_t i)
-{
-	return (struct itl_seen *)(void *)ctx->seen.data + i;
-}
-
-static uint32_t
-seen_hash(const struct itl *ctx, uint32_t i)
-{
-	const struct itl_seen *s = seen_at(ctx, i);
-
-	return seen_hash_key(s->wd, s->kind, ctx->seen_names.data + s->off,
-	    s->len);
-}
-
-struct seen_key {
-	int wd;
-	uint32_t kind;
-	const char *name;
-	size_t len;
-};
-
-static int
-seen_eq(const struct itl *ctx, uint32_t i, const void *key)
-{
-	const struct itl_seen *s = seen_at(ctx, i);
-	const struct seen_key *k = key;
-
-	return !s->used && s->wd == k->wd && s->kind == k->kind &&
-	    s->len == k->len &&
-	    memcmp(ctx->seen_names.data + s->off, k->name, k->len) == 0;
-}
-
-static void
-seen_add(struct itl *ctx, int wd, uint32_t kind, const char *name,
-    size_t len)
-{
-	struct itl_seen s = { wd, kind, (uint32_t)ctx->seen_names.len,
-	    (uint32_t)len, 0 };
-	uint32_t i = (uint32_t)(ctx->seen.len / sizeof(s));
-
-	if (itl_buf_append(&ctx->seen_names, name, len) < 0 ||
-	    itl_buf_append(&ctx->seen, &s, sizeof(s)) < 0)
-		return;
-	if (itl_tab_insert(ctx, &ctx->seen_tab, seen_hash(ctx, i), i,
-	    seen_hash) < 0)
-		ctx->seen.len -= sizeof(s);
-}
-
-static void
-seen_clear(struct itl *ctx)
-{
-	if (ctx->seen_tab.count != 0)
-		memset(ctx->seen_tab.slot, 0,
-		    ctx->seen_tab.cap * sizeof(*ctx->seen_tab.slot));
-	ctx->seen_tab.count = 0;
-	ctx->seen.len = 0;
-	ctx->seen_names.len = 0;
-}
-
-/* Is the record at stream offset at the kernel's report of something the
- * scan reported already?  With consume, each report matches once. */
-int
-itl_recurse_dup(struct itl *ctx, const struct inotify_event *ie,
-    uint64_t at, int consume)
-{
-	struct seen_key k;
-	uint32_t i;
-
-	if (ctx->seen_tab.count == 0)
-		return 0;
-	if (at >= ctx->seen_until) {
-		if (consume)
-			seen_clear(ctx);
-		return 0;
-	}
-	if (ie->len == 0 || !(ie->mask & (IN_CREATE | IN_CLOSE_WRITE)))
-		return 0;
-	k.wd = ie->wd;
-	k.kind = (ie->mask & IN_CREATE) ? IN_CREATE : IN_CLOSE_WRITE;
-	k.name = ie->name;
-	k.len = strlen(ie->name);
-	i = itl_tab_find(ctx, &ctx->seen_tab, seen_hash_key(k.wd, k.kind,
-	    k.name, k.len), seen_eq, &k, NULL);
-	if (i == ITL_NONE)
-		return 0;
-	if (consume)
-		seen_at(ctx, i)->used = 1;
-	return 1;
-}
-
-/* ---- our own events: reading a new directory is seen by inotify ------ */
-
-/* A new directory is opened before it is watched, so its OPEN reaches only
- * its parent; each read gives ACCESS and the close CLOSE_NOWRITE, on its
- * parent (named) and on its own watch (unnamed).  Those on its own watch
- * are dropped, up to its CLOSE_NOWRITE; its parent's repeated ACCESS, which
- * the kernel would have merged had ours not come between, is merged.  What
- * is left is what upstream shows: OPEN, ACCESS, CLOSE_NOWRITE on the
- * parent. */
-
-/* The queue overflowed: the CLOSE_NOWRITE that ends a read may be lost. */
-void
-itl_recurse_self_reset(struct itl *ctx)
-{
-	uint32_t pos = 0, id;
-
-	while (ctx->self_count != 0 &&
-	    (id = itl_tab_next(&ctx->bywd, &pos)) != ITL_NONE)
-		if (ctx->node[id]->self) {
-			ctx->node[id]->self = 0;
-			ctx->self_count--;
-		}
-	ctx->self_count = 0;
-	ctx->self_prev.valid = ctx->self_prev.gap = 0;
-}
-
-static int
-self_same(const struct itl_self_prev *st, const struct inotify_event *ie)
-{
-	size_t len = ie->len != 0 ? strlen(ie->name) : 0;
-
-	return st->valid && st->wd == ie->wd && st->mask == ie->mask &&
-	    st->cookie == ie->cookie && st->len == len &&
-	    memcmp(st->name, ie->name, len) == 0;
-}
-
-static void
-self_keep(struct itl_self_prev *st, const struct inotify_event *ie)
-{
-	size_t len = ie->len != 0 ? strnlen(ie->name, NAME_MAX) : 0;
-
-	st->valid = 1;
-	st->gap = 0;
-	st->wd = ie->wd;
-	st->mask = ie->mask;
-	st->cookie = ie->cookie;
-	st->len = (uint32_t)len;
-	memcpy(st->name, ie->name, len);
-}
-
-/* Is the record one of ours?  st is the merge state (ctx->self_prev, or a
- * copy for a look ahead); with consume, a directory's CLOSE_NOWRITE ends
- * its dropping. */
-int
-itl_recurse_self(struct itl *ctx, const struct inotify_event *ie,
-    struct itl_self_prev *st, int consume)
-{
-	struct itl_watch *w;
-	uint32_t id;
-
-	if (ctx->self_count == 0)
-		return 0;
-	if (ie->len == 0 && (ie->mask == (IN_ACCESS | IN_ISDIR) ||
-	    ie->mask == (IN_CLOSE_NOWRITE | IN_ISDIR))) {
-		id = itl_node_by_wd(ctx, ie->wd);
-		if (id != ITL_NONE && (w = ctx->node[id])->self) {
-			st->gap = 1;
-			if (consume && (ie->mask & IN_CLOSE_NOWRITE)) {
-				w->self = 0;
-				if (--ctx->self_count == 0)
-					st->valid = st->gap = 0;
-			}
-			return 1;
-		}
-	}
-	if (st->gap && self_same(st, ie))
-		return 1;
-	self_keep(st, ie);
-	return 0;
-}
-
-void
-itl_recurse_free(struct itl *ctx)
-{
-	itl_buf_free(&ctx->retry);
-	itl_buf_free(&ctx->retry_names);
-	itl_buf_free(&ctx->seen);
-	itl_buf_free(&ctx->seen_names);
-	itl_tab_free(&ctx->seen_tab);
-}
-
 /* A synthetic event from the scan, remembered so that the kernel's own
  * report of the same entry is not delivered too. */
 static int
@@ -390,7 +32,7 @@ queue_synth(struct itl *ctx, int wd, uint32_t mask, const char *name,
 	int r = itl_synth_push(ctx, wd, mask, name, flags, error);
 
 	if (r == 0)
-		seen_add(ctx, wd, (mask & IN_CREATE) ? IN_CREATE :
+		itl_seen_add(ctx, wd, (mask & IN_CREATE) ? IN_CREATE :
 		    IN_CLOSE_WRITE, name, strlen(name));
 	return r;
 }
@@ -407,6 +49,16 @@ mark_synth(struct itl *ctx, size_t mark, uint32_t flags, int error)
 		s->error = error;
 }
 
+/* The flags of a subdirectory's CREATE after watch_new() gave it flags f
+ * and returned r: NEWDIR, NEWDIR_FAILED, or none when it was skipped. */
+static uint32_t
+outcome(uint32_t f, int r)
+{
+	if (f != 0)
+		return f;
+	return r < 0 && !itl_walk_skippable(r) ? ITL_EVF_NEWDIR_FAILED : 0;
+}
+
 /* Read the new directory open as fd, watched as wd: queue CREATE and
  * CLOSE_WRITE for what it holds when scanning, and collect its subdirs.
  * Closes fd. */
@@ -420,9 +72,9 @@ read_new(struct itl *ctx, int fd, int wd, int scan)
 
 	itl_dir_start(&d, fd);
 	while (r == 0 && (de = itl_dir_next(ctx, &d)) != NULL) {
-		t = entry_type(fd, de, scan ? &size : NULL);
+		t = itl_walk_entry_type(fd, de, scan ? &size : NULL);
 		if (t == DT_DIR) {
-			r = push_name(ctx, de->name);
+			r = itl_walk_push_name(ctx, de->name);
 			continue;
 		}
 		if (!scan || t == DT_UNKNOWN)
@@ -459,17 +111,6 @@ open_new(struct itl *ctx, int *fd)
 	return r < 0 ? r : wd;
 }
 
-/* Node id is being read: its ACCESS and CLOSE_NOWRITE events until that
- * CLOSE_NOWRITE are ours. */
-static void
-self_add(struct itl *ctx, uint32_t id)
-{
-	if (!ctx->node[id]->self) {
-		ctx->node[id]->self = 1;
-		ctx->self_count++;
-	}
-}
-
 /* Watch the directory "name" in node parent, whose path + name + '/' is in
  * ctx->walk, then what it holds.  *flags gets ITL_EVF_NEWDIR when a watch
  * was added.  -errno when that watch could not be added. */
@@ -494,13 +135,16 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 	if (id == ITL_NONE || (r = itl_node_bind(ctx, id, wd)) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return id == ITL_NONE ? -ENOMEM : drop_fail(ctx, id, r);
+		if (id == ITL_NONE)
+			return -ENOMEM;
+		itl_node_drop(ctx, id);
+		return r;
 	}
 	*flags = ITL_EVF_NEWDIR;
 	r = 0;
 	if (fd >= 0) {
 		if (ctx->rd->own_events)
-			self_add(ctx, id);
+			itl_self_add(ctx, id);
 		r = read_new(ctx, fd, wd, scan);
 	}
 	for (off = nbase; r == 0 && off < ctx->names.len; off += n + 1) {
@@ -510,31 +154,19 @@ watch_new(struct itl *ctx, uint32_t parent, const char *name, size_t len,
 		if (scan && (r = queue_synth(ctx, wd, IN_CREATE | IN_ISDIR, sub,
 		    0, 0)) < 0)
 			break;
-		r = walk_push(ctx, sub, n, 1);
+		r = itl_walk_push(ctx, sub, n, 1);
 		if (r < 0)
 			break;
 		r = watch_new(ctx, id, ctx->names.data + off, n, scan, &f);
-		walk_pop(ctx, base);
+		itl_walk_pop(ctx, base);
 		if (scan)
-			mark_synth(ctx, mark, f != 0 ? f : skippable(r) ? 0 :
-			    r < 0 ? ITL_EVF_NEWDIR_FAILED : 0, r);
+			mark_synth(ctx, mark, outcome(f, r), r);
 		if (r == -ENOMEM)
 			break;
 		r = 0;
 	}
 	ctx->names.len = nbase;
 	return r == -ENOMEM ? r : 0;
-}
-
-/* Kernel events queued until now may repeat what the scan found. */
-static void
-window(struct itl *ctx)
-{
-	int n = 0;
-
-	if (ioctl(ctx->fd, FIONREAD, &n) < 0)
-		n = 0;
-	ctx->seen_until = ctx->stream_base + ctx->end + (uint64_t)n;
 }
 
 /* ---- new directories lost to a rename not yet seen --------------------- */
@@ -557,13 +189,6 @@ retry_add(struct itl *ctx, uint32_t parent, const char *name, size_t len)
 		(void)itl_buf_append(&ctx->retry, &t, sizeof(t));
 }
 
-void
-itl_recurse_batch_end(struct itl *ctx)
-{
-	ctx->retry.len = 0;
-	ctx->retry_names.len = 0;
-}
-
 /* Node moved was renamed: try again the new directories below it. */
 static void
 retry_below(struct itl *ctx, uint32_t moved)
@@ -584,8 +209,8 @@ retry_below(struct itl *ctx, uint32_t moved)
 		p = itl_node_path(ctx, t->pid, &len);
 		ctx->walk.len = 0;
 		ctx->names.len = 0;
-		if (p == NULL || walk_push(ctx, p, len, 0) < 0 ||
-		    walk_push(ctx, name, t->len, 1) < 0)
+		if (p == NULL || itl_walk_push(ctx, p, len, 0) < 0 ||
+		    itl_walk_push(ctx, name, t->len, 1) < 0)
 			return;
 		r = watch_new(ctx, t->pid, name, t->len,
 		    ctx->cfg.scan_new_dirs, &flags);
@@ -599,34 +224,43 @@ retry_below(struct itl *ctx, uint32_t moved)
  * node n under another name: a name was reused before we read its events
  * (mkdir a; mv a b; mkdir a).  The kernel just told us where n is now;
  * what is at n's old name is not n, so watch that afresh. */
+static int
+relabel_needed(const struct itl *ctx, uint32_t n, uint32_t parent,
+    const char *name, size_t len)
+{
+	const struct itl_watch *w = itl_node(ctx, n);
+
+	if (w->parent == ITL_NONE || w->len > NAME_MAX ||
+	    itl_node_is_below(ctx, parent, n))
+		return 0;
+	return w->parent != parent || w->len != len ||
+	    memcmp(w->name, name, len) != 0;
+}
+
 static void
 relabel(struct itl *ctx, uint32_t n, uint32_t parent, const char *name,
     size_t len)
 {
 	struct itl_watch *w = itl_node(ctx, n);
-	struct itl_buf old = {0};
+	char old[NAME_MAX + 1];
 	uint32_t op = w->parent, f;
+	size_t olen = w->len, plen;
 	const char *p;
-	size_t plen;
 	int opwd;
 
-	if (op == ITL_NONE || (op == parent && w->len == len &&
-	    memcmp(w->name, name, len) == 0) ||
-	    itl_node_is_below(ctx, parent, n) ||
-	    itl_buf_append(&old, w->name, w->len) < 0)
-		goto out;
+	if (!relabel_needed(ctx, n, parent, name, len))
+		return;
+	memcpy(old, w->name, olen);
 	opwd = itl_node(ctx, op)->wd;
 	if (itl_node_move(ctx, n, parent, name, len) < 0 || opwd < 0 ||
 	    itl_node_by_wd(ctx, opwd) != op)
-		goto out;
+		return;
 	p = itl_node_path(ctx, op, &plen);
 	ctx->walk.len = 0;
 	ctx->names.len = 0;
-	if (p != NULL && walk_push(ctx, p, plen, 0) == 0 &&
-	    walk_push(ctx, old.data, old.len, 1) == 0)
-		(void)watch_new(ctx, op, old.data, old.len, 0, &f);
-out:
-	itl_buf_free(&old);
+	if (p != NULL && itl_walk_push(ctx, p, plen, 0) == 0 &&
+	    itl_walk_push(ctx, old, olen, 1) == 0)
+		(void)watch_new(ctx, op, old, olen, 0, &f);
 }
 
 /* How far gone_already() looks ahead in the batch. */
@@ -675,8 +309,8 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 	ctx->walk.len = 0;
 	ctx->names.len = 0;
 	ctx->dup_id = ITL_NONE;
-	if (p == NULL || walk_push(ctx, p, len, 0) < 0 ||
-	    walk_push(ctx, ev->name, ev->name_len, 1) < 0)
+	if (p == NULL || itl_walk_push(ctx, p, len, 0) < 0 ||
+	    itl_walk_push(ctx, ev->name, ev->name_len, 1) < 0)
 		r = -ENOMEM;
 	else
 		r = watch_new(ctx, parent, ev->name, ev->name_len, scan,
@@ -687,12 +321,12 @@ new_dir(struct itl *ctx, struct itl_event *ev, int scan)
 		retry_add(ctx, parent, ev->name, ev->name_len);
 	if (r == 0)
 		ev->flags |= flags;
-	else if (!skippable(r)) {
+	else if (!itl_walk_skippable(r)) {
 		ev->flags |= ITL_EVF_NEWDIR_FAILED;
 		ev->error = r;
 	}
-	if (scan && ctx->seen_tab.count != 0)
-		window(ctx);
+	if (scan)
+		itl_seen_window(ctx);
 }
 
 /* Remove the watches of node top and everything below it; with left,
@@ -721,16 +355,10 @@ remove_tree(struct itl *ctx, uint32_t top, int left)
 	free(wds);
 }
 
-void
-itl_recurse_remove_tree(struct itl *ctx, uint32_t top)
-{
-	remove_tree(ctx, top, 0);
-}
-
 /* The queue overflowed: IGNORED events may be lost, so ask the kernel
  * which watches are left (/proc/self/fdinfo) and forget the others. */
-void
-itl_recurse_resync(struct itl *ctx)
+static void
+resync(struct itl *ctx)
 {
 	char path[64], line[256];
 	unsigned char *live;
@@ -767,8 +395,8 @@ out:
 }
 
 /* The node of the pending MOVED_FROM, if it is still watched. */
-uint32_t
-itl_recurse_moving(const struct itl *ctx)
+static uint32_t
+moving(const struct itl *ctx)
 {
 	if (ctx->mv_wd < 0 || ctx->mv_id == ITL_NONE ||
 	    itl_node_by_wd(ctx, ctx->mv_node_wd) != ctx->mv_id)
@@ -778,12 +406,12 @@ itl_recurse_moving(const struct itl *ctx)
 
 /* The MOVED_FROM seen last was not followed by its MOVED_TO: the
  * directory left the tree. */
-void
-itl_recurse_flush(struct itl *ctx)
+static void
+flush(struct itl *ctx)
 {
 	if (ctx->mv_wd < 0)
 		return;
-	if (itl_recurse_moving(ctx) != ITL_NONE)
+	if (moving(ctx) != ITL_NONE)
 		remove_tree(ctx, ctx->mv_id, 1);
 	ctx->mv_wd = -1;
 	ctx->mv_self = 0;
@@ -794,21 +422,21 @@ static void
 moved_to(struct itl *ctx, struct itl_event *ev)
 {
 	uint32_t parent = itl_node_by_wd(ctx, ev->wd), old;
-	uint32_t id = itl_recurse_moving(ctx);
+	uint32_t id = moving(ctx);
 
 	/* A directory renamed over an (empty) one replaces it; the kernel
 	 * may tell nothing more about the one replaced. */
 	old = itl_node_child(ctx, parent, ev->name, ev->name_len);
 	if (old != ITL_NONE && old != id && itl_node(ctx, old)->wd >= 0 &&
 	    (id == ITL_NONE || !itl_node_is_below(ctx, id, old)))
-		itl_recurse_remove_tree(ctx, old);
+		remove_tree(ctx, old, 0);
 
 	if (ctx->mv_wd >= 0 && ev->cookie == ctx->mv_cookie &&
 	    id != ITL_NONE) {
 		ctx->mv_wd = -1;
 		ctx->mv_id = ITL_NONE;
 		if (itl_node_move(ctx, id, parent, ev->name, ev->name_len) < 0)
-			itl_recurse_remove_tree(ctx, id);
+			remove_tree(ctx, id, 0);
 		else if (ctx->retry.len != 0)
 			retry_below(ctx, id);
 		/* Without cookies, a rename is not told from a directory
@@ -844,4 +472,99 @@ itl_recurse_event(struct itl *ctx, struct itl_event *ev)
 		if (ctx->mv_id != ITL_NONE)
 			ctx->mv_node_wd = itl_node(ctx, id)->wd;
 	}
+}
+
+/* Does the pending MOVED_FROM of a directory still wait after record ie?
+ * Its MOVED_TO pairs it; the directory's own MOVE_SELF, which follows it
+ * when it left the tree, is delivered before the directory is forgotten. */
+static int
+move_goes_on(const struct itl *ctx, const struct inotify_event *ie)
+{
+	if (ctx->mv_wd < 0)
+		return 1;
+	if ((ie->mask & IN_MOVED_TO) && ie->cookie == ctx->mv_cookie)
+		return 1;
+	return (ie->mask & IN_MOVE_SELF) && ctx->mv_id != ITL_NONE &&
+	    ie->wd == ctx->mv_node_wd;
+}
+
+/* Record ie is about to be delivered: an unpaired MOVED_FROM before it
+ * takes its subtree away now. */
+static void
+before(struct itl *ctx, const struct inotify_event *ie)
+{
+	if (!move_goes_on(ctx, ie))
+		flush(ctx);
+	else if (ctx->mv_wd >= 0 && (ie->mask & IN_MOVE_SELF))
+		ctx->mv_self = 1;
+}
+
+/* ---- the reader's interface ------------------------------------------- */
+
+void
+itl_recurse_look_start(const struct itl *ctx, struct itl_look *look)
+{
+	look->first = 1;
+	look->gone = ITL_NONE;
+	if (ctx->self_count != 0)
+		look->self = ctx->self_prev;
+}
+
+int
+itl_recurse_drops(struct itl *ctx, const struct inotify_event *ie,
+    uint64_t at, struct itl_look *look)
+{
+	uint32_t id;
+
+	if (look == NULL)
+		before(ctx, ie);
+	else if (look->first) {
+		look->first = 0;
+		look->gone = move_goes_on(ctx, ie) ? ITL_NONE : moving(ctx);
+	}
+	id = itl_node_by_wd(ctx, ie->wd);
+	if (id == ITL_NONE || (look != NULL && look->gone != ITL_NONE &&
+	    itl_node_is_below(ctx, id, look->gone)))
+		return 1;
+	return itl_self_skips(ctx, ie, look != NULL ? &look->self :
+	    &ctx->self_prev, look == NULL) ||
+	    itl_seen_dup(ctx, ie, at, look == NULL);
+}
+
+void
+itl_recurse_overflow(struct itl *ctx)
+{
+	itl_self_reset(ctx);
+	resync(ctx);
+}
+
+/* A MOVED_FROM still unpaired stays pending: a rename can be read between
+ * its MOVED_FROM and its MOVED_TO.  The next record that is not its
+ * MOVED_TO takes the subtree away (before()), and so does the end of a
+ * batch after the directory's own MOVE_SELF, which the kernel queues after
+ * the MOVED_TO of a rename.  Retries last until the queue is empty with no
+ * move pending. */
+void
+itl_recurse_batch_end(struct itl *ctx)
+{
+	if (ctx->mv_wd >= 0 && ctx->mv_self)
+		flush(ctx);
+	if (ctx->mv_wd < 0) {
+		ctx->retry.len = 0;
+		ctx->retry_names.len = 0;
+	}
+}
+
+int
+itl_recurse_move_pending(const struct itl *ctx)
+{
+	return ctx->mv_wd >= 0;
+}
+
+void
+itl_recurse_free(struct itl *ctx)
+{
+	itl_buf_free(&ctx->retry);
+	itl_buf_free(&ctx->retry_names);
+	itl_seen_free(ctx);
 }
