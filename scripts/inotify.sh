@@ -1724,10 +1724,12 @@ unwatched_note() {
 # WRITE_CHECK_INTERVAL seconds writers_check looks at the files in SOURCE
 # that a process holds open for writing (a descriptor or a mapping of
 # one): a file whose size or mtime changed since the last look, or that is
-# seen first with an mtime after the previous look, joins the batch.
+# seen first with an mtime after the previous look (the first look: after
+# the start, which a write racing the first full sync may follow), joins
+# the batch.
 declare -A WRITERS=()	# path -> size:mtime at the last look
 WRITERS_NEXT=0
-WRITERS_T=0
+WRITERS_T=${EPOCHSECONDS}
 
 writers_check() {
 	local now=${EPOCHSECONDS} rec path st pat mt
@@ -1752,7 +1754,7 @@ writers_check() {
 			cur[${path}]=${st}
 			if [[ -n ${WRITERS[${path}]:-} ]]; then
 				[[ ${WRITERS[${path}]} != "${st}" ]] || continue
-			elif (( !WRITERS_T || ${mt%.*} < WRITERS_T - 1 )); then
+			elif (( ${mt%.*} < WRITERS_T - 1 )); then
 				continue
 			fi
 			name_add "./${path#"${C[SOURCE]}/"}"
