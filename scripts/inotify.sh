@@ -876,6 +876,7 @@ q_retry() {
 #                             synced, and the arrival of the oldest
 #   full                      a full sync is wanted
 #   full.rc                   the exit status of a background full sync
+#   full.started, full.out    its start time and output while it runs
 #   recheck                   names synced while a full sync ran
 #   part.*                    the names of each part of a big batch
 #   last_ok, last_error       status for `syncd status`
@@ -1103,8 +1104,13 @@ w_full_start() {
 		return 0
 	fi
 	w_start "$1" "$2" full
+	# One line per item changed in D/full.out, for `syncd status`.
+	ARGV=("${ARGV[@]:0:${#ARGV[@]}-3}" --out-format=. "${ARGV[@]: -3}")
 	FULL_T0=${RUN_T0}
 	rm -f -- "$2/full.rc" "$2/full.rc.new"
+	# Its start, for `syncd status` (shown only: a failure is harmless).
+	{ printf '%s\n' "${EPOCHSECONDS}" >"$2/full.started"; } 2>/dev/null ||
+	    true
 	(
 		rc=0
 		nice -n 10 -- "${ARGV[@]}" >"$2/full.out" 2>"$2/full.err" ||
@@ -1134,6 +1140,7 @@ w_full_end() {
 	[[ -e ${d}/full.rc || ${3:-} == wait ]] || ! full_running || return 1
 	wait "${FULL_PID}" 2>/dev/null || true
 	FULL_PID=
+	rm -f -- "${d}/full.started"
 	RC=
 	[[ ! -r ${d}/full.rc ]] || read -r RC <"${d}/full.rc" || true
 	[[ ${RC} =~ ^[0-9]{1,3}$ ]] || RC=255	# no status: a full spool
@@ -1250,6 +1257,7 @@ worker() {
 	local full_end=0 full_gap=0 full_ok=0 last_full=0 final=0 periodic=0
 	trap '' INT TERM HUP
 	close_inherited keep-lock
+	rm -f -- "${D}/full.started"	# left by a worker that died
 	while :; do
 		metrics_write
 		w_drain
@@ -1724,10 +1732,12 @@ unwatched_note() {
 # WRITE_CHECK_INTERVAL seconds writers_check looks at the files in SOURCE
 # that a process holds open for writing (a descriptor or a mapping of
 # one): a file whose size or mtime changed since the last look, or that is
-# seen first with an mtime after the previous look, joins the batch.
+# seen first with an mtime after the previous look (the first look: after
+# the start, which a write racing the first full sync may follow), joins
+# the batch.
 declare -A WRITERS=()	# path -> size:mtime at the last look
 WRITERS_NEXT=0
-WRITERS_T=0
+WRITERS_T=${EPOCHSECONDS}
 
 writers_check() {
 	local now=${EPOCHSECONDS} rec path st pat mt
@@ -1752,7 +1762,7 @@ writers_check() {
 			cur[${path}]=${st}
 			if [[ -n ${WRITERS[${path}]:-} ]]; then
 				[[ ${WRITERS[${path}]} != "${st}" ]] || continue
-			elif (( !WRITERS_T || ${mt%.*} < WRITERS_T - 1 )); then
+			elif (( ${mt%.*} < WRITERS_T - 1 )); then
 				continue
 			fi
 			name_add "./${path#"${C[SOURCE]}/"}"

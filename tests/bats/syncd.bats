@@ -3,7 +3,7 @@
 # The syncd init script around inotify.sh, against a real rsync daemon:
 # LSB status codes, a stop that drains and ends only its own process
 # group, recovery after kill -9, after the daemon was down, and after an
-# inotify queue overflow.
+# inotify queue overflow; status shows a running full sync's progress.
 
 # shellcheck disable=SC2016 # eval'd strings expand later
 bats_require_minimum_version 1.5.0
@@ -202,4 +202,28 @@ status_says() {
 	kill -CONT "${watcher}"
 	wait_for 30 file_has "${D}/pipeline.log" 'overflow'
 	wait_converged "${SRC}" "${DST}"
+}
+
+# full_progress_shown: `syncd status` shows a full sync running that has
+# changed one item or more.
+full_progress_shown() {
+	[[ $(syncd status 2>&1) =~ "full sync running for "[0-9]+"s: "[1-9][0-9]*" item(s) changed so far" ]]
+}
+
+@test "status shows the progress of a running full sync" {
+	local i
+	for i in {1..200}; do
+		head -c 2000 /dev/urandom >"${SRC}/f${i}"
+	done
+	# About 400 KB at 40 KB/s: a full sync of about 10 s.
+	pipeline_config "${D}/syncd.conf" "${SRC}" \
+	    "${RSYNCD_URL}/${BATS_TEST_NUMBER}" 'RSYNC_OPTS=-a --bwlimit=40' \
+	    RSYNC_TIMEOUT=120
+	syncd start
+	wait_for 60 full_progress_shown
+	wait_for 120 file_has "${D}/pipeline.log" 'full target=.* rc=0'
+	run -0 syncd status
+	[[ ${output} != *"full sync running"* ]]
+	[[ ${output} == *"last successful sync: "[0-9]* ]]
+	converged "${SRC}" "${DST}"
 }
