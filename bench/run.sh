@@ -18,7 +18,8 @@
 #   BENCH_LAT_EVENTS   the counts themselves (defaults 100000 100000 500000
 #                  100000 1000)
 #   BENCH_TREES    tree sizes for watch setup (default "10k 100k")
-#   BENCH_ONLY     comma list of: setup,thru,lat,watch,mem,sync,fan
+#   BENCH_ONLY     comma list of: setup,thru,lat,watch,mem,sync,fan,synctree
+#                  (synctree, the pipeline at scale, only when named)
 #   BENCH_README   write the table into this README (path), e.g. bench/README.md
 #   BENCH_OUT      also write the raw figures here (default bench-results.tsv)
 set -euo pipefail
@@ -105,6 +106,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 : >"${OUT}"
+rm -f "${OUT}.tree.md"
 
 # record BENCH METRIC PROG VALUE
 record() {
@@ -349,6 +351,13 @@ bench_sync() {
 		note "sync benchmark failed"
 }
 
+# ---- 8. pipeline at scale (only when named in BENCH_ONLY) -------------------
+bench_synctree() {
+	BENCH_BIN=${BIN} BENCH_WORK=${WORK} BENCH_OUT=${OUT} \
+	    bash "${SRCDIR}/sync-tree.sh" >"${OUT}.tree.md" ||
+		note "synctree benchmark failed"
+}
+
 # ---- table ---------------------------------------------------------------------
 # Medians per (bench, metric, prog) and the ratios to the references: "raw"
 # is ref-walk (setup) or ref-count (events), "raw+print" is ref-print.  Rows
@@ -578,12 +587,16 @@ main() {
 	if want mem; then note "5. memory stability"; bench_mem; fi
 	if want sync; then note "6. sync pipeline"; bench_sync; fi
 	if want fan; then note "7. fanotify"; bench_fan; fi
+	if want synctree; then note "8. pipeline at scale"; bench_synctree; fi
 	per_watch
 	tbl="$(machine)
 - Wall time of the suite: $(( SECONDS - t0 )) s
 
 $(table)
 $(sync_table)"
+	[ ! -s "${OUT}.tree.md" ] || tbl+="
+
+$(cat "${OUT}.tree.md")"
 	echo
 	echo "${tbl}"
 	if [ -n "${BENCH_README:-}" ]; then

@@ -27,7 +27,7 @@ readonly KEYS=" SOURCE TARGETS PASSWORD_FILE RSYNC_OPTS RSYNC_RSH RSYNC_BIN \
 EXCLUDE DELETE SETTLE_MS BATCH_MAX SPOOL_DIR PID_FILE LOG_FILE \
 FULL_SYNC_INTERVAL RETRY_MAX RSYNC_TIMEOUT CONNECT_TIMEOUT STOP_TIMEOUT \
 ALLOW_EMPTY_SOURCE MAX_DELETE BACKUP_DIR SPOOL_MAX WRITE_CHECK_INTERVAL \
-METRICS_FILE "
+METRICS_FILE WATCH "
 
 # Set by `make install` to $(sysconfdir)/syncd.conf.
 SYNCD_CONF_DEFAULT=/etc/syncd.conf
@@ -56,6 +56,7 @@ WORKER_PIDS=()
 LOCK_FD=
 SLEEP_FD=
 SPLIT_PID=
+FILTER_PID=		# WATCH=fanotify: the sed that makes names relative
 RUN=
 EV_SEQ=0
 EV_PART=
@@ -168,7 +169,7 @@ config_defaults() {
 		[RSYNC_TIMEOUT]=120 [CONNECT_TIMEOUT]=10 [STOP_TIMEOUT]=60
 		[ALLOW_EMPTY_SOURCE]=no [MAX_DELETE]='' [BACKUP_DIR]=''
 		[SPOOL_MAX]=262144 [WRITE_CHECK_INTERVAL]=2
-		[METRICS_FILE]=''
+		[METRICS_FILE]='' [WATCH]=inotify
 	)
 }
 
@@ -320,6 +321,7 @@ config_check() {
 	dir=$(cd -P -- "${C[SOURCE]}" && pwd -P) ||
 	    bad SOURCE "SOURCE ${C[SOURCE]}: cannot enter"
 	C[SOURCE]=${dir}
+	watch_check
 	read -r -a TARGET_LIST <<<"${C[TARGETS]}" || true
 	(( ${#TARGET_LIST[@]} )) || bad TARGETS "TARGETS is not set"
 	for t in "${TARGET_LIST[@]}"; do
@@ -372,6 +374,25 @@ source_parent_check() {
 	local s=${C[SOURCE]%/} parent
 	parent=${s%/*}
 	secure_path SOURCE "SOURCE ${C[SOURCE]}: parent" "${parent:-/}"
+}
+
+# watch_check: WATCH is inotify or fanotify; fanotify's one filesystem
+# mark sees SOURCE's filesystem only, so SOURCE must be a mount point with
+# nothing mounted below it.
+watch_check() {
+	local mp
+	case ${C[WATCH]} in
+	inotify) return 0 ;;
+	fanotify) ;;
+	*) bad WATCH "WATCH must be inotify or fanotify: '${C[WATCH]}'" ;;
+	esac
+	mountpoint -q -- "${C[SOURCE]}" ||
+	    bad WATCH "WATCH=fanotify: SOURCE ${C[SOURCE]} is not a mount point"
+	while read -r _ _ _ _ mp _; do
+		printf -v mp '%b' "${mp}"
+		[[ ${mp} != "${C[SOURCE]%/}"/?* ]] || bad WATCH "WATCH=fanotify:" \
+		    "${mp} is mounted below SOURCE ${C[SOURCE]}"
+	done </proc/self/mountinfo
 }
 
 # password_check: PASSWORD_FILE is private (see private_file) and others
@@ -1461,12 +1482,32 @@ stderr_logger() {
 # EV_CHUNK names each.  Bash reads a regular file in blocks, but a pipe
 # one byte per system call, so the collector reads the chunks.  A chunk
 # is complete once the next one exists; the stream has ended once split
-# has exited.
+# has exited.  With WATCH=fanotify, inotifywait marks SOURCE's whole
+# filesystem (-S) and names events by absolute path: sed, between it and
+# split, turns "SOURCE/name" into "./name" and drops every other name
+# (another mount of the same filesystem), but not the empty record of an
+# overflow.
 
-# watcher_start: start inotifywait and split, and wait for the watches.
+# names_filter: the sed program for WATCH=fanotify, SOURCE quoted as a
+# literal.
+names_filter() {
+	local src=${C[SOURCE]%/} lit='' c i
+	for (( i = 0; i < ${#src}; i++ )); do
+		c=${src:i:1}
+		case ${c} in
+		[][\\/.*^$]) lit+=\\${c} ;;
+		*) lit+=${c} ;;
+		esac
+	done
+	REPLY="/^\$/{p;d};s/^${lit}\//.\//p"
+}
+
+# watcher_start: start inotifywait and split (and sed), and wait for the
+# watches.
 watcher_start() {
-	local err_fd line rc
-	rm -f -- "${RUN}/events" "${RUN}/stderr" "${RUN}"/ev.*
+	local err_fd line rc stream=${RUN}/events
+	local -a mode=(-r)
+	rm -f -- "${RUN}/events" "${RUN}/stderr" "${RUN}/names" "${RUN}"/ev.*
 	mkfifo -m 0600 -- "${RUN}/events" "${RUN}/stderr"
 	EV_SEQ=0
 	EV_PART=
@@ -1477,16 +1518,29 @@ watcher_start() {
 		    -a 9 -d - "${RUN}/ev.$$."
 	) <"${RUN}/events" &
 	SPLIT_PID=$!
+	if [[ ${C[WATCH]} == fanotify ]]; then
+		stream=${RUN}/names
+		mode=(--fanotify -S)
+		mkfifo -m 0600 -- "${stream}"
+		names_filter
+		# events first: once inotifywait opens stderr, all are open.
+		(
+			close_inherited
+			trap - PIPE INT TERM HUP
+			exec ${PDEATH[@]+"${PDEATH[@]}"} sed -z -u -n -e "${REPLY}"
+		) >"${RUN}/events" <"${stream}" &
+		FILTER_PID=$!
+	fi
 	(
 		close_inherited
 		trap - PIPE INT TERM HUP
-		exec ${PDEATH[@]+"${PDEATH[@]}"} "${INOTIFYWAIT}" -m -r \
+		exec ${PDEATH[@]+"${PDEATH[@]}"} "${INOTIFYWAIT}" -m "${mode[@]}" \
 		    --format '%w%f%0' --no-newline -e "${EVENTS}" -- .
-	) >"${RUN}/events" 2>"${RUN}/stderr" &
+	) >"${stream}" 2>"${RUN}/stderr" &
 	WATCHER_PID=$!
 	# Returns once the watcher has opened both FIFOs.
 	exec {err_fd}<"${RUN}/stderr"
-	rm -f -- "${RUN}/events" "${RUN}/stderr"
+	rm -f -- "${RUN}/events" "${RUN}/stderr" "${RUN}/names"
 	proc_start "${WATCHER_PID}" || REPLY=
 	printf '%s\n%s\n' "${WATCHER_PID}" "${REPLY}" >"${RUN}/inotifywait.pid"
 	while :; do
@@ -1495,7 +1549,7 @@ watcher_start() {
 		# A timeout may also end a complete line: check it anyway.
 		case ${rc}:${line} in
 		*:"Watches established."*) break ;;
-		0:"Setting up watches."*) continue ;;
+		0:"Setting up "*"watches."*) continue ;;
 		0:*) log err "inotifywait: ${line}"; continue ;;
 		esac
 		if (( rc <= 128 || STOP )); then
@@ -1529,9 +1583,11 @@ watcher_stop() {
 	[[ -n ${WATCHER_PID} ]] || return 0
 	kill -TERM "${WATCHER_PID}" 2>/dev/null || true
 	wait "${WATCHER_PID}" 2>/dev/null || true
+	[[ -z ${FILTER_PID} ]] || wait "${FILTER_PID}" 2>/dev/null || true
 	wait "${SPLIT_PID}" 2>/dev/null || true
 	[[ -z ${LOGGER_PID} ]] || wait "${LOGGER_PID}" 2>/dev/null || true
 	WATCHER_PID=
+	FILTER_PID=
 	LOGGER_PID=
 }
 
