@@ -471,9 +471,14 @@ spool_setup() {
 # MODE is full, list or recheck (a list with the quick check).
 rsync_argv() {
 	local t=${TARGET_LIST[$1]}
-	ARGV=(${NOFOLLOW_A[@]+"${NOFOLLOW_A[@]}"} "${C[RSYNC_BIN]}"
-	    ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"} -r -s --stats)
+	ARGV=(${NOFOLLOW_A[@]+"${NOFOLLOW_A[@]}"} "${C[RSYNC_BIN]}")
 	target_kind "${t}"
+	# A daemon on the LAN: no Nagle delay on the small messages of the
+	# protocol, and changed files sent whole (see syncd(8)); RSYNC_OPTS
+	# comes after, so that it can say otherwise.
+	[[ ${REPLY} != daemon ]] ||
+	    ARGV+=(--sockopts=TCP_NODELAY --whole-file)
+	ARGV+=(${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"} -r -s --stats)
 	case ${REPLY} in
 	daemon)
 		(( C[CONNECT_TIMEOUT] == 0 )) ||
