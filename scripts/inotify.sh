@@ -7,8 +7,9 @@
 #
 # Reads KEY=value settings (never executed), starts inotifywait on SOURCE,
 # waits until its watches are established, then queues a full sync for
-# every target and ships batches of changed names: collected for SETTLE_MS
-# or up to BATCH_MAX names, then one rsync per target with the names sent
+# every target and ships batches of changed names: sent at once to an
+# idle worker, else collected while the workers run (at most SETTLE_MS,
+# or up to BATCH_MAX names), then one rsync per target with the names sent
 # NUL-separated through --files-from (a big batch as parallel rsyncs on
 # disjoint subtrees; full syncs run niced in the background, batches go
 # on meanwhile and are rechecked after them).  Each target has its own
