@@ -483,21 +483,35 @@ sync_table() {
 	function ratio(a, b) {
 		return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b)
 	}
+	BEGIN {
+		title["ours"] = "inotify.sh"; title["classic"] = "classic loop"
+		title["floor"] = "one rsync"; title["before"] = "inotify.sh before"
+		title["ours-2targets"] = "inotify.sh, 2 targets"
+	}
 	$1 ~ /^sync/ && $4 != "NA" {
 		if (!(($1, $2) in seen)) { seen[$1, $2] = 1; order[++n] = $1 SUBSEP $2 }
+		if (!($3 in hascol)) { hascol[$3] = 1; cols[++nc] = $3 }
 		v[$1, $2, $3] = v[$1, $2, $3] " " $4
 	}
 	END {
 		print ""
-		print "| benchmark | metric | inotify.sh | classic loop | lsyncd | inotify.sh/lsyncd |"
-		print "|---|---|---:|---:|---:|---:|"
+		hdr = "| benchmark | metric"; sep = "|---|---"
+		for (j = 1; j <= nc; j++) {
+			hdr = hdr " | " (cols[j] in title ? title[cols[j]] : cols[j])
+			sep = sep "|---:"
+		}
+		print hdr " | inotify.sh/lsyncd |"
+		print sep "|---:|"
 		for (i = 1; i <= n; i++) {
 			split(order[i], k, SUBSEP)
+			line = "| " k[1] " | " k[2]
+			for (j = 1; j <= nc; j++) {
+				x = ((order[i], cols[j]) in v) ? median(v[order[i], cols[j]]) : ""
+				line = line " | " (x == "" ? "-" : x)
+			}
 			o = ((order[i], "ours") in v) ? median(v[order[i], "ours"]) : ""
-			c = ((order[i], "classic") in v) ? median(v[order[i], "classic"]) : ""
 			l = ((order[i], "lsyncd") in v) ? median(v[order[i], "lsyncd"]) : ""
-			printf "| %s | %s | %s | %s | %s | %s |\n", k[1], k[2],
-			    o == "" ? "-" : o, c == "" ? "-" : c, l == "" ? "-" : l, ratio(o, l)
+			print line " | " ratio(o, l) " |"
 		}
 	}' "${OUT}"
 }

@@ -7,9 +7,12 @@
  * timeout, or after IDLE seconds without an arrival once the writer is done;
  * then checks the sizes in DST.  Prints files/s (N over first write to last
  * arrival) and the lag (close() to arrival): median, p99, after the last
- * write; and how many are missing.
+ * write; and how many are missing.  With -p MS, a trickle: MS milliseconds
+ * between two files.  With -w, only writes the files (no DST watched) and
+ * prints how long that took.
  *
- * usage: syncprobe -s SRC -d DST [-n N] [-t TIMEOUT] [-i IDLE]
+ * usage: syncprobe -s SRC [-d DST | -w] [-n N] [-t TIMEOUT] [-i IDLE]
+ *                  [-p MS]
  */
 #include <sys/inotify.h>
 #include <sys/mman.h>
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -53,8 +57,9 @@ fill_data(void)
 }
 
 static void
-writer(const char *src, long n, double *tclose)
+writer(const char *src, long n, double *tclose, long pause_ms)
 {
+	struct timespec gap = { pause_ms / 1000, (pause_ms % 1000) * 1000000 };
 	char name[64];
 	size_t size;
 	long i;
@@ -72,6 +77,8 @@ writer(const char *src, long n, double *tclose)
 			err(1, "%s", name);
 		close(fd);
 		tclose[i] = now_s();
+		if (pause_ms > 0 && i + 1 < n)
+			nanosleep(&gap, NULL);
 	}
 	_exit(0);
 }
@@ -129,25 +136,28 @@ main(int argc, char *argv[])
 	const char *src = NULL, *dst = NULL;
 	double timeout = 120, idle = 20, t0, end, last = 0, lastw = 0;
 	double *tclose, *arrive, *lag;
-	long n = 10000, got = 0, nl = 0, missing = 0, i;
-	int c, ifd, overflow = 0, status, dfd;
+	long n = 10000, got = 0, nl = 0, missing = 0, i, pause_ms = 0;
+	int c, ifd, overflow = 0, status, dfd, write_only = 0;
 	struct pollfd pfd;
 	struct stat st;
 	char name[64];
 	pid_t pid;
 
-	while ((c = getopt(argc, argv, "s:d:n:t:i:")) != -1) {
+	while ((c = getopt(argc, argv, "s:d:n:t:i:p:w")) != -1) {
 		switch (c) {
 		case 's': src = optarg; break;
 		case 'd': dst = optarg; break;
 		case 'n': n = atol(optarg); break;
 		case 't': timeout = atof(optarg); break;
 		case 'i': idle = atof(optarg); break;
+		case 'p': pause_ms = atol(optarg); break;
+		case 'w': write_only = 1; break;
 		default: src = NULL; optind = argc; break;
 		}
 	}
-	if (src == NULL || dst == NULL || n <= 0)
-		errx(1, "usage: syncprobe -s SRC -d DST [-n N] [-t S] [-i S]");
+	if (src == NULL || (dst == NULL && !write_only) || n <= 0)
+		errx(1, "usage: syncprobe -s SRC [-d DST | -w] [-n N] [-t S] "
+		    "[-i S] [-p MS]");
 	tclose = mmap(NULL, n * sizeof(double), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	arrive = calloc(n, sizeof(double));
@@ -155,6 +165,18 @@ main(int argc, char *argv[])
 	if (tclose == MAP_FAILED || arrive == NULL || lag == NULL)
 		err(1, "memory");
 	fill_data();
+	if (write_only) {
+		t0 = now_s();
+		if ((pid = fork()) == -1)
+			err(1, "fork");
+		if (pid == 0)
+			writer(src, n, tclose, pause_ms);
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			errx(1, "writer failed");
+		printf("files=%ld write_s=%.3f\n", n, now_s() - t0);
+		return 0;
+	}
 	if ((ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 		err(1, "inotify_init1");
 	if (inotify_add_watch(ifd, dst, IN_MOVED_TO | IN_CLOSE_WRITE) == -1)
@@ -164,7 +186,7 @@ main(int argc, char *argv[])
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0)
-		writer(src, n, tclose);
+		writer(src, n, tclose, pause_ms);
 	pfd.fd = ifd;
 	pfd.events = POLLIN;
 	for (;;) {

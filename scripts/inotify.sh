@@ -7,8 +7,9 @@
 #
 # Reads KEY=value settings (never executed), starts inotifywait on SOURCE,
 # waits until its watches are established, then queues a full sync for
-# every target and ships batches of changed names: collected for SETTLE_MS
-# or up to BATCH_MAX names, then one rsync per target with the names sent
+# every target and ships batches of changed names: sent at once to an
+# idle worker, else collected while the workers run (at most SETTLE_MS,
+# or up to BATCH_MAX names), then one rsync per target with the names sent
 # NUL-separated through --files-from (a big batch as parallel rsyncs on
 # disjoint subtrees; full syncs run niced in the background, batches go
 # on meanwhile and are rechecked after them).  Each target has its own
@@ -492,9 +493,14 @@ spool_setup() {
 # MODE is full, list or recheck (a list with the quick check).
 rsync_argv() {
 	local t=${TARGET_LIST[$1]}
-	ARGV=(${NOFOLLOW_A[@]+"${NOFOLLOW_A[@]}"} "${C[RSYNC_BIN]}"
-	    ${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"} -r -s --stats)
+	ARGV=(${NOFOLLOW_A[@]+"${NOFOLLOW_A[@]}"} "${C[RSYNC_BIN]}")
 	target_kind "${t}"
+	# A daemon on the LAN: no Nagle delay on the small messages of the
+	# protocol, and changed files sent whole (see syncd(8)); RSYNC_OPTS
+	# comes after, so that it can say otherwise.
+	[[ ${REPLY} != daemon ]] ||
+	    ARGV+=(--sockopts=TCP_NODELAY --whole-file)
+	ARGV+=(${RSYNC_OPTS_A[@]+"${RSYNC_OPTS_A[@]}"} -r -s --stats)
 	case ${REPLY} in
 	daemon)
 		(( C[CONNECT_TIMEOUT] == 0 )) ||
@@ -1279,6 +1285,7 @@ worker() {
 	trap '' INT TERM HUP
 	close_inherited keep-lock
 	rm -f -- "${D}/full.started"	# left by a worker that died
+	w_idle 0
 	while :; do
 		metrics_write
 		w_drain
@@ -1320,7 +1327,9 @@ worker() {
 		(( QUIT )) && break
 		q_retry "${i}" "${D}" && continue
 		if [[ -n ${FULL_PID} ]]; then
+			w_idle 1	# batches run meanwhile
 			w_wait 0.05	# poll for its end
+			w_idle 0
 			continue
 		fi
 		if [[ -e ${D}/full ]] && (( now >= NEXT_TRY )); then
@@ -1343,8 +1352,16 @@ worker() {
 		    timeout=$(( Q_NEXT - now ))
 		(( timeout > 0 )) || timeout=1
 		metrics_write
+		w_idle 1
 		w_wait "${timeout}"
+		w_idle 0
 	done
+}
+
+# w_idle 0|1: tell the collector whether this worker waits for work
+# (D/idle holds 1) or runs (0); see collect.  A builtin write, no fork.
+w_idle() {
+	{ printf '%s\n' "$1" >"${D}/idle"; } 2>/dev/null || true
 }
 
 # --- collector -------------------------------------------------------------
@@ -1842,10 +1859,41 @@ collect_checks() {
 	writers_check
 }
 
+# Adaptive settling: a batch goes out at once to an idle worker, once the
+# stream has been quiet for QUIET_US (the events of one write) or the
+# batch is BUSY_US old (a burst that never pauses); while every worker
+# runs, names pile up, and the next batch is as big as one run took to
+# gather, sent when a worker is free again.  SETTLE_MS and BATCH_MAX
+# bound a batch in any case.  Polls every POLL_US while names wait, every
+# IDLE_POLL_US while there are none.
+readonly QUIET_US=5000 BUSY_US=20000 POLL_US=5000 IDLE_POLL_US=10000
+LAST_US=0
+
+# any_idle: some worker waits for work with no wake-up in flight (see
+# w_idle).  Builtins only.
+any_idle() {
+	local d v
+	for d in "${TARGET_DIRS[@]}"; do
+		[[ ! -e ${d}/wake ]] || continue
+		{ read -r v <"${d}/idle"; } 2>/dev/null || continue
+		[[ ${v} != 1 ]] || return 0
+	done
+	return 1
+}
+
+# settle_due NOW: the batch is to be published now (see above).
+settle_due() {
+	(( $1 - BATCH_T0 >= C[SETTLE_MS] * 1000 )) && return 0
+	(( $1 - LAST_US >= QUIET_US || $1 - BATCH_T0 >= BUSY_US )) &&
+	    any_idle
+}
+
 # collect: read names into batches until stopped.
 collect() {
-	local rem rc killed=0 settle=$(( C[SETTLE_MS] * 1000 ))
+	local rem rc killed=0 settle=$(( C[SETTLE_MS] * 1000 )) nb seq
 	while :; do
+		nb=${NB}
+		seq=${BATCH_SEQ}
 		ev_fast
 		if (( OVERFLOW )); then
 			OVERFLOW=0
@@ -1854,19 +1902,22 @@ collect() {
 		fi
 		if (( NB )); then
 			now_us
-			rem=$(( BATCH_T0 + settle - REPLY ))
-			if (( rem <= 0 )); then
+			(( NB == nb && BATCH_SEQ == seq )) || LAST_US=${REPLY}
+			if settle_due "${REPLY}"; then
 				publish
 				continue
 			fi
-			(( rem < 50000 )) || rem=50000
+			rem=$(( BATCH_T0 + settle - REPLY ))
+			(( rem < POLL_US )) || rem=${POLL_US}
 		else
-			rem=100000
+			rem=${IDLE_POLL_US}
 		fi
 		rc=0
 		ev_read || rc=$?
 		if (( rc == 0 )); then
 			name_add "${REC}"
+			now_us
+			LAST_US=${REPLY}
 			if (( OVERFLOW )); then
 				OVERFLOW=0
 				watcher_restart "inotify queue overflow" ||
